@@ -1,0 +1,1 @@
+"""The edges of papersift: HTTP API, web page and command line."""

@@ -1,0 +1,268 @@
+"""The `papersift` command: build, search, eval, serve.
+
+Errors print one line on stderr and exit 1; `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.demo import cached_index_folder, demo_corpus, demo_index_folder, ensure_index
+from index.build import BuildOptions, BuildReport, build_index
+from index.dense import DenseSettings
+from index.errors import IndexLayerError
+from index.paper_index import PaperIndex
+from search.errors import SearchLayerError
+from search.evaluation import evaluate, load_collection
+from search.hits import Hit, SearchRequest, SearchResult
+from search.searcher import Searcher
+
+app = typer.Typer(
+    help="papersift: hybrid (BM25 + dense) search over paper abstracts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+logger = logging.getLogger("papersift")
+
+
+class ModeChoice(enum.StrEnum):
+    hybrid = "hybrid"
+    lexical = "lexical"
+    dense = "dense"
+
+
+class FusionChoice(enum.StrEnum):
+    rrf = "rrf"
+    convex = "convex"
+
+
+class DenseKind(enum.StrEnum):
+    flat = "flat"
+    hnsw = "hnsw"
+
+
+IndexOption = Annotated[
+    Path | None,
+    typer.Option("--index", "-i", help="Index folder (default: the demo index, built on first use)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.callback()
+def configure(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+) -> None:
+    """Hybrid search over paper abstracts."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    _state["debug"] = debug
+
+
+_state: dict[str, Any] = {"debug": False}
+
+
+@app.command()
+def build(
+    corpus: Annotated[
+        list[Path], typer.Argument(help="JSONL, JSONL.gz or CSV files, or BEIR folders.")
+    ],
+    index: Annotated[Path, typer.Option("--index", "-i", help="Index folder to write.")],
+    model: Annotated[str, typer.Option(help="Sentence-transformers model name or folder.")] = (
+        BuildOptions.model
+    ),
+    dense: Annotated[DenseKind, typer.Option(help="FAISS index: exact or HNSW.")] = DenseKind.flat,
+    batch_size: Annotated[int, typer.Option(min=1, help="Encoding batch size.")] = 32,
+) -> None:
+    """Build an index from corpus files (replaces any index in the folder atomically)."""
+    options = BuildOptions(model=model, batch_size=batch_size, dense=DenseSettings(kind=dense.value))
+    report = build_index(corpus, index, options, progress=True)
+    _print_build(report)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    index: IndexOption = None,
+    mode: Annotated[ModeChoice, typer.Option(help="Which retrieval to use.")] = ModeChoice.hybrid,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Hits to show.")] = 10,
+    offset: Annotated[int, typer.Option(min=0, help="Hits to skip (paging).")] = 0,
+    fusion: Annotated[FusionChoice, typer.Option(help="Hybrid fusion.")] = FusionChoice.rrf,
+    rrf_k: Annotated[float, typer.Option(min=1, help="RRF constant k.")] = 60.0,
+    json_output: JsonOption = False,
+) -> None:
+    """Search an index and print the hits."""
+    searcher = Searcher(_open(index))
+    request = SearchRequest(
+        query=query,
+        mode=mode.value,  # type: ignore[arg-type]
+        limit=limit,
+        offset=offset,
+        fusion=fusion.value,  # type: ignore[arg-type]
+        rrf_k=rrf_k,
+    )
+    result = searcher.search(request)
+    if json_output:
+        typer.echo(json.dumps(_result_json(result), indent=2, ensure_ascii=False))
+    else:
+        _print_result(result)
+
+
+@app.command(name="eval")
+def evaluate_command(
+    collection: Annotated[Path, typer.Argument(help="BEIR folder (corpus, queries, qrels).")],
+    index: Annotated[
+        Path | None, typer.Option("--index", "-i", help="Prebuilt index of the corpus.")
+    ] = None,
+    split: Annotated[str, typer.Option(help="Qrels split to score.")] = "test",
+    output: Annotated[
+        Path | None, typer.Option(help="Write per-query results to this JSON file.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """nDCG@10, Recall@100 and MRR@10 of each mode on a BEIR collection."""
+    loaded = load_collection(collection, split)
+    if index is None:
+        index = cached_index_folder(loaded.corpus, BuildOptions())
+        report = ensure_index(loaded.corpus, index)
+        if report is not None:
+            _print_build(report, stream_to_stderr=True)
+    reports = evaluate(Searcher(_open(index)), loaded)
+    summary = {report.mode: report.metrics for report in reports}
+    if output is not None:
+        per_query = {report.mode: report.per_query for report in reports}
+        output.write_text(json.dumps({"metrics": summary, "per_query": per_query}, indent=1))
+    if json_output:
+        typer.echo(json.dumps(summary))
+        return
+    typer.echo(f"{loaded.name} ({split}, {len(loaded.queries)} queries)")
+    typer.echo(f"{'mode':<8} {'nDCG@10':>8} {'R@100':>8} {'MRR@10':>8}")
+    for report in reports:
+        values = " ".join(f"{report.metrics[name]:>8.4f}" for name in ("ndcg@10", "recall@100", "mrr@10"))
+        typer.echo(f"{report.mode:<8} {values}")
+
+
+@app.command()
+def serve(
+    index: IndexOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the search page and JSON API."""
+    from api.server import run_server
+
+    run_server(index=index, host=host, port=port)
+
+
+def _open(index: Path | None) -> PaperIndex:
+    if index is None:
+        index = demo_index_folder()
+        report = ensure_index(demo_corpus(), index)
+        if report is not None:
+            _print_build(report, stream_to_stderr=True)
+    return PaperIndex.load(index)
+
+
+def _print_build(report: BuildReport, stream_to_stderr: bool = False) -> None:
+    lines = [
+        f"indexed {report.documents} papers in {report.seconds:.1f} s "
+        f"({report.docs_per_second:.1f} docs/s; encoding {report.encode_seconds:.1f} s)",
+        report.load.summary(),
+        f"index: {report.generation.parent}",
+    ]
+    for line in lines:
+        typer.echo(line, err=stream_to_stderr)
+
+
+def _print_result(result: SearchResult) -> None:
+    request = result.request
+    typer.echo(
+        f"{result.total} candidates, showing {request.offset + 1}-"
+        f"{request.offset + len(result.hits)} ({request.mode}, {result.took_ms:.1f} ms)"
+    )
+    for hit in result.hits:
+        typer.echo(_format_hit(hit))
+    if not result.hits:
+        typer.echo("no matches: try other words, or --mode dense for meaning-based search")
+
+
+def _format_hit(hit: Hit) -> str:
+    paper = hit.paper
+    about = ", ".join(str(part) for part in (paper.year, " ".join(paper.categories[:3])) if part)
+    legs = "  ".join(
+        f"{name} #{leg.rank} ({leg.score:.3f})"
+        for name, leg in (("lexical", hit.lexical), ("dense", hit.dense))
+        if leg is not None
+    )
+    lines = [f"{hit.rank:>3}. {paper.title}", f"     {paper.doc_id}  {about}  score {hit.score:.4f}"]
+    if legs:
+        lines.append(f"     {legs}")
+    return "\n".join(lines)
+
+
+def _result_json(result: SearchResult) -> dict[str, Any]:
+    return {
+        "query": result.request.query,
+        "mode": result.request.mode,
+        "total": result.total,
+        "offset": result.request.offset,
+        "limit": result.request.limit,
+        "took_ms": round(result.took_ms, 3),
+        "hits": [_hit_json(hit) for hit in result.hits],
+    }
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    return {
+        **hit.paper.to_record(),
+        "rank": hit.rank,
+        "score": hit.score,
+        "lexical": asdict(hit.lexical) if hit.lexical else None,
+        "dense": asdict(hit.dense) if hit.dense else None,
+    }
+
+
+def main() -> None:
+    """Console-script entry point: one readable line and exit 1 on any expected error."""
+    try:
+        app(standalone_mode=False)
+    except (IndexLayerError, SearchLayerError, OSError) as error:
+        if _state["debug"]:
+            raise
+        typer.echo(f"papersift: error: {error}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("papersift: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:
+        _exit_on_usage_error(error)
+
+
+def _exit_on_usage_error(error: Exception) -> None:
+    import click
+
+    if isinstance(error, click.exceptions.ClickException):
+        error.show()
+        sys.exit(error.exit_code)
+    if isinstance(error, click.exceptions.Exit):
+        sys.exit(error.exit_code)
+    if isinstance(error, click.exceptions.Abort):
+        sys.exit(1)
+    if _state["debug"]:
+        raise error
+    typer.echo(f"papersift: unexpected error: {error!r} (run with --debug for details)", err=True)
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

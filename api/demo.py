@@ -1,0 +1,52 @@
+"""The embedded demo corpus (1,000 arXiv abstracts) and where its index and other caches live."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from index.build import BuildOptions, BuildReport, build_index
+from index.errors import IndexLayerError
+from index.paper_index import PaperIndex
+
+logger = logging.getLogger(__name__)
+
+CACHE_ENV = "PAPERSIFT_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Where papersift keeps indexes it builds by itself (`$PAPERSIFT_CACHE_DIR` overrides)."""
+    return Path(os.environ.get(CACHE_ENV) or user_cache_dir("papersift"))
+
+
+def demo_corpus() -> Path:
+    return Path(str(resources.files("api") / "data" / "demo.jsonl.gz"))
+
+
+def demo_index_folder() -> Path:
+    return cache_dir() / "demo-index"
+
+
+def ensure_index(
+    corpus: Path, folder: Path, options: BuildOptions | None = None, progress: bool = True
+) -> BuildReport | None:
+    """Build `corpus` into `folder` unless a valid index is already there; None when reused."""
+    try:
+        PaperIndex.load(folder).close()
+        return None
+    except IndexLayerError as error:
+        logger.info("building %s (%s)", folder, error)
+    return build_index([corpus], folder, options, progress=progress)
+
+
+def cached_index_folder(corpus: Path, options: BuildOptions) -> Path:
+    """A cache folder keyed by the corpus file (path, size, mtime) and the build options."""
+    stat = corpus.stat()
+    key = f"{corpus.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{options!r}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return cache_dir() / "indexes" / f"{corpus.parent.name or 'corpus'}-{digest}"

@@ -1,0 +1,101 @@
+"""Dense retrieval: normalised embeddings in a FAISS inner-product index (exact, or HNSW)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from index.ranking import Rows, Scores, top_n
+
+DENSE_FILE = "dense.faiss"
+KINDS = ("flat", "hnsw")
+
+
+@dataclass(frozen=True, slots=True)
+class DenseSettings:
+    """Which FAISS index to build. `flat` is exact; `hnsw` trades a little recall for speed."""
+
+    kind: str = "flat"
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 256
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown dense index kind {self.kind!r} (one of {', '.join(KINDS)})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class DenseIndex:
+    """Top-k by inner product (cosine, as vectors are normalised)."""
+
+    def __init__(self, faiss_index: Any, settings: DenseSettings) -> None:
+        self.faiss_index = faiss_index
+        self.settings = settings
+        if settings.kind == "hnsw":
+            faiss_index.hnsw.efSearch = settings.hnsw_ef_search
+
+    @property
+    def size(self) -> int:
+        return int(self.faiss_index.ntotal)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.faiss_index.d)
+
+    @classmethod
+    def build(cls, vectors: npt.NDArray[np.float32], settings: DenseSettings) -> DenseIndex:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dimension = vectors.shape[1]
+        if settings.kind == "hnsw":
+            faiss_index = faiss.IndexHNSWFlat(dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            faiss_index.hnsw.efConstruction = settings.hnsw_ef_construction
+        else:
+            faiss_index = faiss.IndexFlatIP(dimension)
+        faiss_index.add(vectors)
+        return cls(faiss_index, settings)
+
+    def top(
+        self,
+        query: npt.NDArray[np.float32],
+        n: int,
+        allowed: npt.NDArray[np.bool_] | None = None,
+    ) -> tuple[Rows, Scores]:
+        """The `n` nearest rows to `query`, best first; only `allowed` rows when given."""
+        n = min(n, self.size)
+        if n <= 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        params = None
+        if allowed is not None:
+            if not allowed.any():
+                return np.empty(0, np.int64), np.empty(0, np.float64)
+            selector = faiss.IDSelectorBitmap(allowed.size, np.packbits(allowed, bitorder="little"))
+            params = self._search_parameters(selector)
+        matrix = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        scores, rows = self.faiss_index.search(matrix, n, params=params)
+        found = rows[0] >= 0
+        return top_n(rows[0][found].astype(np.int64), scores[0][found].astype(np.float64), n)
+
+    def _search_parameters(self, selector: Any) -> Any:
+        if self.settings.kind == "hnsw":
+            return faiss.SearchParametersHNSW(sel=selector, efSearch=self.settings.hnsw_ef_search)
+        return faiss.SearchParameters(sel=selector)
+
+    def vector(self, row: int) -> npt.NDArray[np.float32]:
+        """The stored embedding of `row`."""
+        return np.asarray(self.faiss_index.reconstruct(int(row)), dtype=np.float32)
+
+    def save(self, folder: Path) -> list[str]:
+        faiss.write_index(self.faiss_index, str(folder / DENSE_FILE))
+        return [DENSE_FILE]
+
+    @classmethod
+    def load(cls, folder: Path, settings: DenseSettings) -> DenseIndex:
+        return cls(faiss.read_index(str(folder / DENSE_FILE)), settings)

@@ -1,0 +1,87 @@
+"""The one tokenizer used at build time and at query time.
+
+Lowercase, split into Unicode words, drop English stopwords, Snowball-stem. Its settings are
+stored in every index manifest, so a query is always tokenized the way the index was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any
+
+import Stemmer
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+# The common English function words (the NLTK list, without contractions' fragments).
+ENGLISH_STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves
+    """.split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenizerSettings:
+    """How text becomes terms; part of the index manifest."""
+
+    lowercase: bool = True
+    stopwords: str = "english"  # "english" or "none"
+    stemmer: str = "english"  # a PyStemmer algorithm name, or "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TokenizerSettings:
+        return cls(**data)
+
+
+class Tokenizer:
+    """Text -> list of terms, per `TokenizerSettings`."""
+
+    def __init__(self, settings: TokenizerSettings | None = None) -> None:
+        self.settings = settings or TokenizerSettings()
+        if self.settings.stopwords not in ("english", "none"):
+            raise ValueError(f"unknown stopword list {self.settings.stopwords!r}")
+
+    @cached_property
+    def _stemmer(self) -> Stemmer.Stemmer | None:
+        if self.settings.stemmer == "none":
+            return None
+        return Stemmer.Stemmer(self.settings.stemmer)
+
+    @cached_property
+    def _stopwords(self) -> frozenset[str]:
+        return ENGLISH_STOPWORDS if self.settings.stopwords == "english" else frozenset()
+
+    def tokenize(self, text: str) -> list[str]:
+        """Terms of `text`, in order, repeats kept (BM25 counts them)."""
+        if self.settings.lowercase:
+            text = text.lower()
+        words = [word for word in WORD.findall(text) if word not in self._stopwords]
+        if self._stemmer is None:
+            return words
+        return list(self._stemmer.stemWords(words))
+
+    def words(self, text: str) -> list[tuple[str, int, int]]:
+        """Each indexable word of `text` with its stemmed term and character span.
+
+        Used to highlight matched terms in snippets: a word matches when its term is a query term.
+        """
+        spans: list[tuple[str, int, int]] = []
+        for match in WORD.finditer(text):
+            word = match.group(0).lower() if self.settings.lowercase else match.group(0)
+            if word in self._stopwords:
+                continue
+            term = self._stemmer.stemWord(word) if self._stemmer else word
+            spans.append((term, match.start(), match.end()))
+        return spans

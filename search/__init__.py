@@ -1,0 +1,1 @@
+"""Query time: fusion, the searcher (modes, paging, filters, explain) and evaluation."""

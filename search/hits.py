@@ -1,0 +1,68 @@
+"""Typed results of a search, shared by the CLI and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from index.papers import Paper
+
+Mode = Literal["hybrid", "lexical", "dense"]
+FusionMethod = Literal["rrf", "convex"]
+MODES: tuple[Mode, ...] = ("hybrid", "lexical", "dense")
+FUSION_METHODS: tuple[FusionMethod, ...] = ("rrf", "convex")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict results before ranking is cut off. Empty filters keep every paper."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    categories: tuple[str, ...] = ()
+    author: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any((self.year_from, self.year_to, self.categories, self.author))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    query: str
+    mode: Mode = "hybrid"
+    limit: int = 10
+    offset: int = 0
+    fusion: FusionMethod = "rrf"
+    rrf_k: float = 60.0
+    lexical_weight: float = 1.0
+    dense_weight: float = 1.0
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass(frozen=True, slots=True)
+class LegScore:
+    """Where one leg (lexical or dense) placed a hit: 1-based rank and raw score."""
+
+    rank: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    paper: Paper
+    row: int
+    rank: int
+    score: float
+    lexical: LegScore | None = None
+    dense: LegScore | None = None
+    matched_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    request: SearchRequest
+    hits: tuple[Hit, ...]
+    total: int
+    took_ms: float
+    query_terms: tuple[str, ...] = ()

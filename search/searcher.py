@@ -1,0 +1,147 @@
+"""Answer a query on a loaded index: the recipe of a search, top-down."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import numpy as np
+import numpy.typing as npt
+
+from index.encoder import Encoder
+from index.paper_index import PaperIndex
+from search.errors import PaperNotFoundError, QueryError
+from search.filters import allowed_rows
+from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion
+from search.hits import MODES, Hit, LegScore, SearchRequest, SearchResult
+
+logger = logging.getLogger(__name__)
+
+MIN_DEPTH = 100
+DEPTH_FACTOR = 10
+
+
+class Searcher:
+    """Hybrid, lexical or dense search over one `PaperIndex`.
+
+    The encoder loads on the first query that needs it (lexical search never loads a model);
+    give one to share it or to load it eagerly. It must be the model the index was built with.
+    """
+
+    def __init__(self, index: PaperIndex, encoder: Encoder | None = None) -> None:
+        self.index = index
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+        if encoder is not None:
+            index.check_encoder(encoder)
+
+    @property
+    def encoder(self) -> Encoder:
+        with self._encoder_lock:
+            if self._encoder is None:
+                encoder = Encoder(self.index.manifest.model.name)
+                self.index.check_encoder(encoder)
+                self._encoder = encoder
+        return self._encoder
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        _validate(request)
+        if request.mode != "lexical":
+            _ = self.encoder  # load the model before the clock starts
+        started = time.perf_counter()
+        query_terms = self.index.tokenizer.tokenize(request.query)
+        allowed = allowed_rows(self.index.papers, request.filters)
+        depth = max(MIN_DEPTH, DEPTH_FACTOR * (request.offset + request.limit))
+        lexical = self._lexical_leg(query_terms, depth, allowed, request)
+        dense = self._dense_leg(request.query, depth, allowed, request)
+        fused = self._fuse(lexical, dense, request)
+        page = slice(request.offset, request.offset + request.limit)
+        hits = self._hits(fused.rows[page], fused.scores[page], request.offset, lexical, dense)
+        took_ms = (time.perf_counter() - started) * 1000
+        return SearchResult(request, hits, len(fused), took_ms, tuple(dict.fromkeys(query_terms)))
+
+    def similar(self, doc_id: str, limit: int = 10) -> tuple[Hit, ...]:
+        """Papers nearest to `doc_id` by embedding, the paper itself left out."""
+        row = self.index.papers.row_of(doc_id)
+        if row is None:
+            raise PaperNotFoundError(doc_id)
+        vector = self.index.dense.vector(row)
+        rows, scores = self.index.dense.top(vector, limit + 1)
+        keep = rows != row
+        rows, scores = rows[keep][:limit], scores[keep][:limit]
+        dense = Ranking(rows, scores)
+        return self._hits(rows, scores, 0, None, dense)
+
+    def _lexical_leg(
+        self, terms: list[str], depth: int, allowed: npt.NDArray[np.bool_] | None, request: SearchRequest
+    ) -> Ranking | None:
+        if request.mode == "dense":
+            return None
+        rows, scores = self.index.lexical.top(terms, depth, allowed)
+        return Ranking(rows, scores)
+
+    def _dense_leg(
+        self, query: str, depth: int, allowed: npt.NDArray[np.bool_] | None, request: SearchRequest
+    ) -> Ranking | None:
+        if request.mode == "lexical":
+            return None
+        rows, scores = self.index.dense.top(self.encoder.encode_query(query), depth, allowed)
+        return Ranking(rows, scores)
+
+    @staticmethod
+    def _fuse(lexical: Ranking | None, dense: Ranking | None, request: SearchRequest) -> Ranking:
+        if lexical is None or dense is None:
+            return lexical or dense or Ranking.empty()
+        weights = (request.lexical_weight, request.dense_weight)
+        if request.fusion == "convex":
+            return convex_combination((lexical, dense), weights)
+        return reciprocal_rank_fusion((lexical, dense), weights, request.rrf_k)
+
+    def _hits(
+        self,
+        rows: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+        offset: int,
+        lexical: Ranking | None,
+        dense: Ranking | None,
+    ) -> tuple[Hit, ...]:
+        lexical_places, dense_places = _places(lexical), _places(dense)
+        return tuple(
+            Hit(
+                paper=self.index.papers.get(int(row)),
+                row=int(row),
+                rank=offset + position + 1,
+                score=float(score),
+                lexical=lexical_places.get(int(row)),
+                dense=dense_places.get(int(row)),
+            )
+            for position, (row, score) in enumerate(zip(rows, scores, strict=True))
+        )
+
+
+def _places(ranking: Ranking | None) -> dict[int, LegScore]:
+    if ranking is None:
+        return {}
+    return {
+        int(row): LegScore(rank=rank, score=float(score))
+        for rank, (row, score) in enumerate(zip(ranking.rows, ranking.scores, strict=True), start=1)
+    }
+
+
+def _validate(request: SearchRequest) -> None:
+    if not request.query.strip():
+        raise QueryError("q", "the query is empty")
+    if request.mode not in MODES:
+        raise QueryError("mode", f"unknown mode {request.mode!r} (one of {', '.join(MODES)})")
+    if request.limit < 1:
+        raise QueryError("limit", "must be at least 1")
+    if request.offset < 0:
+        raise QueryError("offset", "must be 0 or more")
+    if request.rrf_k <= 0:
+        raise QueryError("rrf_k", "must be positive")
+    if request.lexical_weight < 0 or request.dense_weight < 0:
+        raise QueryError("weights", "leg weights must be 0 or more")
+    filters = request.filters
+    if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
+        raise QueryError("year_from", "year_from is after year_to")
