@@ -52,7 +52,9 @@ class DenseKind(enum.StrEnum):
 
 IndexOption = Annotated[
     Path | None,
-    typer.Option("--index", "-i", help="Index folder (default: the demo index, built on first use)."),
+    typer.Option(
+        "--index", "-i", help="Index folder (default: the demo index, built on first use)."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -85,7 +87,9 @@ def build(
     batch_size: Annotated[int, typer.Option(min=1, help="Encoding batch size.")] = 32,
 ) -> None:
     """Build an index from corpus files (replaces any index in the folder atomically)."""
-    options = BuildOptions(model=model, batch_size=batch_size, dense=DenseSettings(kind=dense.value))
+    options = BuildOptions(
+        model=model, batch_size=batch_size, dense=DenseSettings(kind=dense.value)
+    )
     report = build_index(corpus, index, options, progress=True)
     _print_build(report)
 
@@ -99,16 +103,19 @@ def search(
     offset: Annotated[int, typer.Option(min=0, help="Hits to skip (paging).")] = 0,
     fusion: Annotated[FusionChoice, typer.Option(help="Hybrid fusion.")] = FusionChoice.rrf,
     rrf_k: Annotated[float, typer.Option(min=1, help="RRF constant k.")] = 60.0,
+    model: Annotated[
+        str | None, typer.Option(help="Embedding model for queries (must be the index's).")
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Search an index and print the hits."""
-    searcher = Searcher(_open(index))
+    searcher = Searcher(_open(index), model=model)
     request = SearchRequest(
         query=query,
-        mode=mode.value,  # type: ignore[arg-type]
+        mode=mode.value,
         limit=limit,
         offset=offset,
-        fusion=fusion.value,  # type: ignore[arg-type]
+        fusion=fusion.value,
         rrf_k=rrf_k,
     )
     result = searcher.search(request)
@@ -134,9 +141,9 @@ def evaluate_command(
     loaded = load_collection(collection, split)
     if index is None:
         index = cached_index_folder(loaded.corpus, BuildOptions())
-        report = ensure_index(loaded.corpus, index)
-        if report is not None:
-            _print_build(report, stream_to_stderr=True)
+        built = ensure_index(loaded.corpus, index)
+        if built is not None:
+            _print_build(built, stream_to_stderr=True)
     reports = evaluate(Searcher(_open(index)), loaded)
     summary = {report.mode: report.metrics for report in reports}
     if output is not None:
@@ -148,20 +155,33 @@ def evaluate_command(
     typer.echo(f"{loaded.name} ({split}, {len(loaded.queries)} queries)")
     typer.echo(f"{'mode':<8} {'nDCG@10':>8} {'R@100':>8} {'MRR@10':>8}")
     for report in reports:
-        values = " ".join(f"{report.metrics[name]:>8.4f}" for name in ("ndcg@10", "recall@100", "mrr@10"))
+        values = " ".join(
+            f"{report.metrics[name]:>8.4f}" for name in ("ndcg@10", "recall@100", "mrr@10")
+        )
         typer.echo(f"{report.mode:<8} {values}")
 
 
 @app.command()
 def serve(
     index: IndexOption = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port to listen on [default: 8000].")
+    ] = None,
 ) -> None:
-    """Serve the search page and JSON API."""
+    """Serve the search page and JSON API (settings also from PAPERSIFT_* variables)."""
     from api.server import run_server
+    from api.settings import Settings
 
-    run_server(index=index, host=host, port=port)
+    given = {"index": index, "host": host, "port": port}
+    settings = Settings().model_copy(update={k: v for k, v in given.items() if v is not None})
+    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
+    typer.echo(f"papersift: serving http://{shown}:{settings.port}/  (API docs: /docs)")
+    if settings.index is None:
+        typer.echo("papersift: serving the demo corpus; its index is built on first start")
+    run_server(settings)
 
 
 def _open(index: Path | None) -> PaperIndex:
@@ -204,7 +224,10 @@ def _format_hit(hit: Hit) -> str:
         for name, leg in (("lexical", hit.lexical), ("dense", hit.dense))
         if leg is not None
     )
-    lines = [f"{hit.rank:>3}. {paper.title}", f"     {paper.doc_id}  {about}  score {hit.score:.4f}"]
+    lines = [
+        f"{hit.rank:>3}. {paper.title}",
+        f"     {paper.doc_id}  {about}  score {hit.score:.4f}",
+    ]
     if legs:
         lines.append(f"     {legs}")
     return "\n".join(lines)

@@ -94,7 +94,9 @@ def _manifest(
 ) -> Manifest:
     return Manifest(
         documents=len(papers),
-        model=ModelInfo(name=encoder.name, dimension=encoder.dimension, precision=encoder.precision),
+        model=ModelInfo(
+            name=encoder.name, dimension=encoder.dimension, precision=encoder.precision
+        ),
         tokenizer=options.tokenizer,
         bm25=options.bm25,
         dense=options.dense,

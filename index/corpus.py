@@ -109,7 +109,9 @@ def _records(path: Path, report: LoadReport) -> Iterator[tuple[int, Mapping[str,
         return _csv_records(path)
     if name.endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson")):
         return _jsonl_records(path, report)
-    raise CorpusError(f"{path}: unknown corpus format (expected .jsonl, .jsonl.gz, .csv or a folder)")
+    raise CorpusError(
+        f"{path}: unknown corpus format (expected .jsonl, .jsonl.gz, .csv or a folder)"
+    )
 
 
 def _open_text(path: Path) -> IO[str]:

@@ -54,8 +54,11 @@ class DenseIndex:
     def build(cls, vectors: npt.NDArray[np.float32], settings: DenseSettings) -> DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dimension = vectors.shape[1]
+        faiss_index: Any
         if settings.kind == "hnsw":
-            faiss_index = faiss.IndexHNSWFlat(dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            faiss_index = faiss.IndexHNSWFlat(
+                dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT
+            )
             faiss_index.hnsw.efConstruction = settings.hnsw_ef_construction
         else:
             faiss_index = faiss.IndexFlatIP(dimension)
@@ -76,17 +79,20 @@ class DenseIndex:
         if allowed is not None:
             if not allowed.any():
                 return np.empty(0, np.int64), np.empty(0, np.float64)
-            selector = faiss.IDSelectorBitmap(allowed.size, np.packbits(allowed, bitorder="little"))
-            params = self._search_parameters(selector)
+            bitmap = np.packbits(allowed, bitorder="little")  # must outlive the search
+            module: Any = faiss  # the stubs give IDSelectorBitmap C++'s (size, bitmap) signature
+            params = self._search_parameters(module.IDSelectorBitmap(bitmap))
         matrix = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         scores, rows = self.faiss_index.search(matrix, n, params=params)
+        del params
         found = rows[0] >= 0
         return top_n(rows[0][found].astype(np.int64), scores[0][found].astype(np.float64), n)
 
     def _search_parameters(self, selector: Any) -> Any:
+        module: Any = faiss  # the bundled stubs lack SearchParametersHNSW and `sel`
         if self.settings.kind == "hnsw":
-            return faiss.SearchParametersHNSW(sel=selector, efSearch=self.settings.hnsw_ef_search)
-        return faiss.SearchParameters(sel=selector)
+            return module.SearchParametersHNSW(sel=selector, efSearch=self.settings.hnsw_ef_search)
+        return module.SearchParameters(sel=selector)
 
     def vector(self, row: int) -> npt.NDArray[np.float32]:
         """The stored embedding of `row`."""

@@ -86,7 +86,7 @@ class Encoder:
         return output
 
     def _encode_query(self, text: str) -> Vectors:
-        vector = self._encode([text])[0]
+        vector: Vectors = self._encode([text])[0]
         vector.setflags(write=False)
         return vector
 
@@ -99,7 +99,8 @@ class Encoder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-        return np.asarray(vectors, dtype=np.float32)
+        array: Vectors = np.asarray(vectors, dtype=np.float32)
+        return array
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.precision != "bf16":
@@ -111,7 +112,9 @@ class Encoder:
 
 def _dimension_of(model: Any) -> int | None:
     """Newer sentence-transformers renamed the dimension getter; accept both."""
-    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    getter = (
+        getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    )
     dimension = getter()
     return None if dimension is None else int(dimension)
 
@@ -138,7 +141,7 @@ def _quiet_transformers() -> Iterator[None]:
     try:
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         yield
     finally:
         if previous is None:

@@ -61,7 +61,9 @@ class LexicalIndex:
         return int(self.term_frequencies.shape[0])
 
     @classmethod
-    def build(cls, token_lists: Sequence[Sequence[str]], parameters: BM25Parameters) -> LexicalIndex:
+    def build(
+        cls, token_lists: Sequence[Sequence[str]], parameters: BM25Parameters
+    ) -> LexicalIndex:
         """Index tokenized documents; row i of the index is `token_lists[i]`."""
         term_ids: dict[str, int] = {}
         rows: list[int] = []
@@ -84,17 +86,18 @@ class LexicalIndex:
         """rank_bm25's IDF: negative values are replaced by epsilon x the mean IDF."""
         document_frequency = np.diff(self.term_frequencies.indptr).astype(np.float64)
         size = float(self.size)
-        idf = np.log(size - document_frequency + 0.5) - np.log(document_frequency + 0.5)
+        idf: Scores = np.log(size - document_frequency + 0.5) - np.log(document_frequency + 0.5)
         if len(idf) == 0:
             return idf
         floor = self.parameters.epsilon * (math.fsum(idf.tolist()) / len(idf))
-        return np.where(idf < 0, floor, idf)
+        return np.where(idf < 0, floor, idf).astype(np.float64)
 
     def _length_norm(self) -> Scores:
         k1, b = self.parameters.k1, self.parameters.b
         total = int(self.doc_lengths.sum())
         average = total / self.size if self.size else 1.0
-        return k1 * (1 - b + b * self.doc_lengths / (average or 1.0))
+        norm: Scores = k1 * (1 - b + b * self.doc_lengths.astype(np.float64) / (average or 1.0))
+        return norm
 
     def _postings(self, tokens: Sequence[str]) -> tuple[Rows, Scores]:
         """Rows and per-term BM25 contributions of every posting of the query's terms."""
@@ -137,8 +140,8 @@ class LexicalIndex:
         matched[rows] = True
         if allowed is not None:
             matched &= allowed
-        candidates = np.flatnonzero(matched)
-        return top_n(candidates, scores[candidates], n)
+        candidates = np.flatnonzero(matched).astype(np.int64)
+        return top_n(candidates, scores[candidates].astype(np.float64), n)
 
     def save(self, folder: Path) -> list[str]:
         """Write the index files into `folder`; returns their names."""

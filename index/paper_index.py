@@ -47,13 +47,21 @@ class PaperIndex:
             dense = DenseIndex.load(generation, manifest.dense)
             papers = PaperStore(generation)
         except (OSError, ValueError, KeyError, RuntimeError) as error:
-            raise IndexCorruptError(f"{generation}: cannot read index files ({error}); rebuild")
-        index = cls(folder, generation, manifest, Tokenizer(manifest.tokenizer), lexical, dense, papers)
+            raise IndexCorruptError(
+                f"{generation}: cannot read index files ({error}); rebuild"
+            ) from error
+        index = cls(
+            folder, generation, manifest, Tokenizer(manifest.tokenizer), lexical, dense, papers
+        )
         index._check_counts()
         return index
 
     def _check_counts(self) -> None:
-        counts = {"lexical": self.lexical.size, "dense": self.dense.size, "papers": len(self.papers)}
+        counts = {
+            "lexical": self.lexical.size,
+            "dense": self.dense.size,
+            "papers": len(self.papers),
+        }
         wrong = {part: count for part, count in counts.items() if count != self.manifest.documents}
         if wrong:
             raise IndexCorruptError(
@@ -63,10 +71,21 @@ class PaperIndex:
         if self.dense.dimension != self.manifest.model.dimension:
             raise IndexCorruptError(f"{self.generation}: dense dimension differs from manifest")
 
+    def check_model_name(self, model: str) -> None:
+        """Refuse, before loading anything, a model other than the index's."""
+        if not same_model(model, self.manifest.model.name):
+            raise ModelMismatchError(
+                f"the index at {self.folder} was built with model {self.manifest.model.name!r}; "
+                f"queries cannot be embedded with {model!r}: use the index's model or rebuild"
+            )
+
     def check_encoder(self, encoder: Encoder) -> None:
         """Refuse an encoder whose embeddings would not be comparable with the index's."""
         built_with = self.manifest.model
-        if not same_model(encoder.name, built_with.name) or encoder.dimension != built_with.dimension:
+        if (
+            not same_model(encoder.name, built_with.name)
+            or encoder.dimension != built_with.dimension
+        ):
             raise ModelMismatchError(
                 f"the index at {self.folder} was built with model {built_with.name!r} "
                 f"({built_with.dimension} dims), but queries would be embedded with "

@@ -118,7 +118,7 @@ def _split_categories(value: Any) -> tuple[str, ...]:
 
 
 def _year(record: Mapping[str, Any], doc_id: str) -> int | None:
-    """Year from the record's own field, else from an arXiv id, else from version or update dates."""
+    """Year from the record's own field, else its arXiv id, else its version or update date."""
     explicit = _year_from_text(record.get("year"))
     if explicit is not None:
         return explicit

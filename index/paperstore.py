@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import mmap
-from functools import cached_property
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -81,11 +81,8 @@ class PaperStore:
 
     @cached_property
     def _author_lines(self) -> list[str]:
-        """Every row's author names, casefolded and joined; read once, on the first author filter."""
-        return [
-            "\n".join(str(name) for name in self._record(row)["authors"]).casefold()  # type: ignore[attr-defined]
-            for row in range(len(self))
-        ]
+        """Every row's author names, casefolded and joined; read on the first author filter."""
+        return ["\n".join(self.get(row).authors).casefold() for row in range(len(self))]
 
     def close(self) -> None:
         self._map.close()
@@ -108,7 +105,14 @@ def write_papers(folder: Path, papers: Sequence[Paper]) -> list[str]:
     names, matrix = _category_matrix(papers)
     (folder / CATEGORIES_FILE).write_text(json.dumps(names), encoding="utf-8")
     sparse.save_npz(folder / CATEGORY_ROWS_FILE, matrix, compressed=False)
-    return [PAPERS_FILE, OFFSETS_FILE, DOC_IDS_FILE, YEARS_FILE, CATEGORIES_FILE, CATEGORY_ROWS_FILE]
+    return [
+        PAPERS_FILE,
+        OFFSETS_FILE,
+        DOC_IDS_FILE,
+        YEARS_FILE,
+        CATEGORIES_FILE,
+        CATEGORY_ROWS_FILE,
+    ]
 
 
 def _category_matrix(papers: Sequence[Paper]) -> tuple[list[str], sparse.csc_matrix]:

@@ -8,6 +8,7 @@ every file, writes the manifest last, renames the folder into place and only the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -75,7 +76,7 @@ def current_generation(folder: Path) -> Path:
 
 
 def verify_files(generation: Path, manifest: Manifest) -> None:
-    """Every listed file exists with its recorded size and sha256; raise naming the first bad one."""
+    """Check every listed file exists with its size and sha256; raise naming the first bad one."""
     for name, info in manifest.files.items():
         path = generation / name
         if not path.is_file():
@@ -99,11 +100,7 @@ def _with_checksums(manifest: Manifest, staging: Path) -> Manifest:
     for path in sorted(staging.iterdir()):
         _fsync_file(path)
         files[path.name] = FileInfo(sha256=sha256_of(path), bytes=path.stat().st_size)
-    return Manifest(**{**_fields(manifest), "files": files})
-
-
-def _fields(manifest: Manifest) -> dict[str, object]:
-    return {name: getattr(manifest, name) for name in manifest.__dataclass_fields__}
+    return dataclasses.replace(manifest, files=files)
 
 
 def _write_durably(path: Path, content: bytes) -> None:

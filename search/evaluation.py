@@ -60,7 +60,7 @@ def load_collection(folder: Path, split: str = "test") -> Collection:
         query_id: text for query_id, text in _read_queries(queries_path) if query_id in qrels
     }
     if not queries:
-        raise QueryError("collection", f"{queries_path} has no query with judgments in {qrels_path}")
+        raise QueryError("collection", f"{queries_path}: no query has judgments in {qrels_path}")
     return Collection(folder.name, resolve_corpus_file(folder), queries, qrels)
 
 

@@ -88,4 +88,4 @@ def _sum_by_row(
     unique_rows, positions = np.unique(all_rows, return_inverse=True)
     totals = np.bincount(positions, weights=np.concatenate(contributions))
     order = np.lexsort((unique_rows, -totals))
-    return Ranking(unique_rows[order].astype(np.int64), totals[order])
+    return Ranking(unique_rows[order].astype(np.int64), totals[order].astype(np.float64))

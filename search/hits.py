@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from index.papers import Paper
+from search.snippets import Snippet
 
 Mode = Literal["hybrid", "lexical", "dense"]
 FusionMethod = Literal["rrf", "convex"]
@@ -37,6 +38,7 @@ class SearchRequest:
     rrf_k: float = 60.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
+    alpha: float | None = None  # convex only: weights become (alpha, 1 - alpha)
     filters: Filters = field(default_factory=Filters)
 
 
@@ -57,6 +59,7 @@ class Hit:
     lexical: LegScore | None = None
     dense: LegScore | None = None
     matched_terms: tuple[str, ...] = ()
+    snippet: Snippet | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,15 +11,18 @@ import numpy.typing as npt
 
 from index.encoder import Encoder
 from index.paper_index import PaperIndex
+from index.papers import Paper
 from search.errors import PaperNotFoundError, QueryError
 from search.filters import allowed_rows
 from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion
 from search.hits import MODES, Hit, LegScore, SearchRequest, SearchResult
+from search.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
 
-MIN_DEPTH = 100
-DEPTH_FACTOR = 10
+# Each leg's candidates before fusion. Fixed (not derived from the page) so that every page of
+# one query is cut from the same fused ranking; 1,000 is 10x the API's largest limit.
+CANDIDATE_DEPTH = 1000
 
 
 class Searcher:
@@ -29,12 +32,16 @@ class Searcher:
     give one to share it or to load it eagerly. It must be the model the index was built with.
     """
 
-    def __init__(self, index: PaperIndex, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self, index: PaperIndex, encoder: Encoder | None = None, model: str | None = None
+    ) -> None:
         self.index = index
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         if encoder is not None:
             index.check_encoder(encoder)
+        if model is not None:
+            index.check_model_name(model)
 
     @property
     def encoder(self) -> Encoder:
@@ -52,14 +59,17 @@ class Searcher:
         started = time.perf_counter()
         query_terms = self.index.tokenizer.tokenize(request.query)
         allowed = allowed_rows(self.index.papers, request.filters)
-        depth = max(MIN_DEPTH, DEPTH_FACTOR * (request.offset + request.limit))
+        depth = max(CANDIDATE_DEPTH, request.offset + request.limit)
         lexical = self._lexical_leg(query_terms, depth, allowed, request)
         dense = self._dense_leg(request.query, depth, allowed, request)
         fused = self._fuse(lexical, dense, request)
         page = slice(request.offset, request.offset + request.limit)
-        hits = self._hits(fused.rows[page], fused.scores[page], request.offset, lexical, dense)
+        terms = tuple(dict.fromkeys(query_terms))
+        hits = self._hits(
+            fused.rows[page], fused.scores[page], request.offset, lexical, dense, terms
+        )
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResult(request, hits, len(fused), took_ms, tuple(dict.fromkeys(query_terms)))
+        return SearchResult(request, hits, len(fused), took_ms, terms)
 
     def similar(self, doc_id: str, limit: int = 10) -> tuple[Hit, ...]:
         """Papers nearest to `doc_id` by embedding, the paper itself left out."""
@@ -74,7 +84,11 @@ class Searcher:
         return self._hits(rows, scores, 0, None, dense)
 
     def _lexical_leg(
-        self, terms: list[str], depth: int, allowed: npt.NDArray[np.bool_] | None, request: SearchRequest
+        self,
+        terms: list[str],
+        depth: int,
+        allowed: npt.NDArray[np.bool_] | None,
+        request: SearchRequest,
     ) -> Ranking | None:
         if request.mode == "dense":
             return None
@@ -95,6 +109,8 @@ class Searcher:
             return lexical or dense or Ranking.empty()
         weights = (request.lexical_weight, request.dense_weight)
         if request.fusion == "convex":
+            if request.alpha is not None:
+                weights = (request.alpha, 1.0 - request.alpha)
             return convex_combination((lexical, dense), weights)
         return reciprocal_rank_fusion((lexical, dense), weights, request.rrf_k)
 
@@ -105,19 +121,29 @@ class Searcher:
         offset: int,
         lexical: Ranking | None,
         dense: Ranking | None,
+        terms: tuple[str, ...] = (),
     ) -> tuple[Hit, ...]:
         lexical_places, dense_places = _places(lexical), _places(dense)
-        return tuple(
-            Hit(
-                paper=self.index.papers.get(int(row)),
-                row=int(row),
-                rank=offset + position + 1,
-                score=float(score),
-                lexical=lexical_places.get(int(row)),
-                dense=dense_places.get(int(row)),
+        hits = []
+        for position, (row, score) in enumerate(zip(rows, scores, strict=True)):
+            paper = self.index.papers.get(int(row))
+            hits.append(
+                Hit(
+                    paper=paper,
+                    row=int(row),
+                    rank=offset + position + 1,
+                    score=float(score),
+                    lexical=lexical_places.get(int(row)),
+                    dense=dense_places.get(int(row)),
+                    matched_terms=self._matched_terms(paper, terms),
+                    snippet=make_snippet(paper.abstract, set(terms), self.index.tokenizer),
+                )
             )
-            for position, (row, score) in enumerate(zip(rows, scores, strict=True))
-        )
+        return tuple(hits)
+
+    def _matched_terms(self, paper: Paper, terms: tuple[str, ...]) -> tuple[str, ...]:
+        present = {term for term, _, _ in self.index.tokenizer.words(paper.text)}
+        return tuple(term for term in terms if term in present)
 
 
 def _places(ranking: Ranking | None) -> dict[int, LegScore]:
@@ -142,6 +168,8 @@ def _validate(request: SearchRequest) -> None:
         raise QueryError("rrf_k", "must be positive")
     if request.lexical_weight < 0 or request.dense_weight < 0:
         raise QueryError("weights", "leg weights must be 0 or more")
+    if request.alpha is not None and not 0.0 <= request.alpha <= 1.0:
+        raise QueryError("alpha", "must be between 0 and 1")
     filters = request.filters
     if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
         raise QueryError("year_from", "year_from is after year_to")

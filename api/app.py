@@ -1,0 +1,63 @@
+"""The FastAPI application: JSON API, search page, health checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.engine import Engine
+from api.errors import error_response, install_error_handlers
+from api.pages import build_pages
+from api.routes import build_router
+from api.settings import Settings
+from index import __version__
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """An app serving `engine` (default: one that loads `settings.index` in the background)."""
+    settings = settings or Settings()
+    engine = engine or Engine(settings.index, settings.model)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine.start()
+        yield
+
+    app = FastAPI(
+        title="papersift",
+        version=__version__,
+        description="Hybrid (BM25 + dense) search over paper abstracts.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
+        )
+    install_error_handlers(app)
+    app.include_router(build_router(settings))
+    app.include_router(build_pages(settings))
+    static = resources.files("api") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["service"])
+    def readyz() -> JSONResponse:
+        """Readiness: 200 once the index is loaded, 503 before (or if loading failed)."""
+        if engine.ready:
+            return JSONResponse({"status": "ready"})
+        message = engine.failure or "the index is still loading"
+        return error_response(503, message)
+
+    return app

@@ -1,0 +1,85 @@
+"""The searcher behind the app, loaded (or, for the demo, built) in the background.
+
+The app answers `/healthz` at once; search endpoints answer 503 until the index is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from api.demo import demo_corpus, demo_index_folder, ensure_index
+from index.encoder import Encoder
+from index.errors import IndexLayerError
+from index.paper_index import PaperIndex
+from search.searcher import Searcher
+
+logger = logging.getLogger(__name__)
+
+
+class NotReadyError(Exception):
+    """The index is still loading, or failed to load."""
+
+
+class Engine:
+    """Holds the `Searcher` once it exists, and why it does not yet."""
+
+    def __init__(self, index: Path | None, model: str | None = None) -> None:
+        self.index_folder = index
+        self.model = model
+        self._searcher: Searcher | None = None
+        self._failure: str | None = None
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def of(cls, searcher: Searcher) -> Engine:
+        """An engine around an already loaded searcher (tests, embedding)."""
+        engine = cls(searcher.index.folder)
+        engine._searcher = searcher
+        engine._ready.set()
+        return engine
+
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is not None:
+            return self._searcher
+        if self._failure is not None:
+            raise NotReadyError(f"the index failed to load: {self._failure}")
+        raise NotReadyError("the index is still loading; try again in a moment")
+
+    @property
+    def ready(self) -> bool:
+        return self._searcher is not None
+
+    @property
+    def failure(self) -> str | None:
+        return self._failure
+
+    def start(self) -> None:
+        """Load in a background thread (idempotent)."""
+        if self._thread is None and self._searcher is None:
+            self._thread = threading.Thread(target=self.load, name="index-loader", daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
+
+    def load(self) -> None:
+        try:
+            folder = self.index_folder
+            if folder is None:
+                folder = demo_index_folder()
+                ensure_index(demo_corpus(), folder)
+            index = PaperIndex.load(folder)
+            if self.model is not None:
+                index.check_model_name(self.model)
+            encoder = Encoder(self.model or index.manifest.model.name)
+            self._searcher = Searcher(index, encoder)
+            logger.info("index ready: %d papers from %s", index.size, index.generation)
+        except (IndexLayerError, OSError) as error:
+            self._failure = str(error)
+            logger.error("cannot serve: %s", error)
+        finally:
+            self._ready.set()

@@ -1,0 +1,113 @@
+"""The search page: a plain GET form rendered on the server (works without JavaScript)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from api.engine import Engine, NotReadyError
+from api.routes import to_request
+from api.schemas import ModeName, SearchBody
+from api.settings import Settings
+from search.errors import PaperNotFoundError, QueryError
+from search.hits import Hit
+from search.snippets import Snippet
+
+PAGE_SIZE = 10
+TOP_CATEGORIES = 40
+
+
+def highlight(snippet: Snippet | None) -> Markup:
+    """Snippet text with <mark> around matches; every piece of corpus text is escaped."""
+    if snippet is None:
+        return Markup("")
+    parts: list[str] = []
+    cursor = 0
+    for start, end in snippet.highlights:
+        parts.append(str(escape(snippet.text[cursor:start])))
+        parts.append(f"<mark>{escape(snippet.text[start:end])}</mark>")
+        cursor = end
+    parts.append(str(escape(snippet.text[cursor:])))
+    return Markup("".join(parts))
+
+
+def build_pages(settings: Settings) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    templates = Jinja2Templates(directory=str(resources.files("api") / "templates"))
+    templates.env.filters["highlight"] = highlight
+
+    @router.get("/", response_class=HTMLResponse)
+    def search_page(
+        request: Request,
+        q: Annotated[str, Query(max_length=settings.max_query_length)] = "",
+        mode: ModeName = "hybrid",
+        page: Annotated[int, Query(ge=1, le=1000)] = 1,
+        year_from: Annotated[int | None, Query(ge=0, le=3000)] = None,
+        year_to: Annotated[int | None, Query(ge=0, le=3000)] = None,
+        category: Annotated[str, Query(max_length=100)] = "",
+    ) -> HTMLResponse:
+        engine: Engine = request.app.state.engine
+        form = {"q": q, "mode": mode, "year_from": year_from, "year_to": year_to,
+                "category": category}  # fmt: skip
+        context: dict[str, Any] = {"form": form, "categories": [], "hits": [], "error": None}
+        try:
+            searcher = engine.searcher
+            context["categories"] = _top_categories(searcher.index.papers)
+            if q.strip():
+                body = SearchBody(q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, mode=mode,
+                                  year_from=year_from, year_to=year_to,
+                                  category=[category] if category else [])  # fmt: skip
+                result = searcher.search(to_request(body))
+                context.update(result=result, hits=result.hits, page=page,
+                               pages=_page_links(form, page, result.total))  # fmt: skip
+        except (NotReadyError, QueryError) as error:
+            context["error"] = str(error)
+        status = 503 if context["error"] and not engine.ready else 200
+        return templates.TemplateResponse(request, "search.html", context, status_code=status)
+
+    @router.get("/similar/{paper_id:path}", response_class=HTMLResponse)
+    def similar_page(request: Request, paper_id: str) -> HTMLResponse:
+        engine: Engine = request.app.state.engine
+        context: dict[str, Any] = {"form": {"q": "", "mode": "hybrid"}, "categories": []}
+        status = 200
+        try:
+            searcher = engine.searcher
+            row = searcher.index.papers.row_of(paper_id)
+            context["source"] = searcher.index.papers.get(row) if row is not None else None
+            context["hits"] = list(searcher.similar(paper_id, PAGE_SIZE))
+        except PaperNotFoundError as error:
+            context.update(error=str(error), hits=[])
+            status = 404
+        except NotReadyError as error:
+            context.update(error=str(error), hits=[])
+            status = 503
+        return templates.TemplateResponse(request, "similar.html", context, status_code=status)
+
+    return router
+
+
+def _top_categories(papers: Any) -> list[str]:
+    counts = papers.category_rows.getnnz(axis=0)
+    order = sorted(range(len(counts)), key=lambda column: (-counts[column], column))
+    return sorted(papers.category_names[column] for column in order[:TOP_CATEGORIES])
+
+
+def _page_links(form: dict[str, Any], page: int, total: int) -> dict[str, str | None]:
+    def link(number: int) -> str:
+        params = {key: value for key, value in form.items() if value not in (None, "")}
+        return "/?" + urlencode({**params, "page": number})
+
+    last = max(1, -(-total // PAGE_SIZE))
+    return {
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < last else None,
+    }
+
+
+__all__ = ["Hit", "build_pages", "highlight"]

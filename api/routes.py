@@ -1,0 +1,163 @@
+"""The JSON API. Parameters are validated by their types; FastAPI answers 422 itself."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.engine import Engine
+from api.schemas import (
+    BatchBody,
+    BatchResponse,
+    ErrorResponse,
+    FusionName,
+    HitOut,
+    ModeName,
+    PaperOut,
+    SearchBody,
+    SearchResponse,
+    SimilarResponse,
+    StatsResponse,
+)
+from api.settings import Settings
+from search.errors import PaperNotFoundError, QueryError
+from search.hits import Filters, SearchRequest
+from search.searcher import Searcher
+
+ERRORS = {code: {"model": ErrorResponse} for code in (404, 422, 503)}
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_searcher(request: Request) -> Searcher:
+    return get_engine(request).searcher
+
+
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+
+
+def build_router(settings: Settings) -> APIRouter:
+    router = APIRouter(responses=ERRORS)  # type: ignore[arg-type]
+    Q = Annotated[str, Query(min_length=1, max_length=settings.max_query_length)]
+    Limit = Annotated[int, Query(ge=1, le=settings.max_limit)]
+
+    @router.get("/api/search", response_model=SearchResponse, tags=["search"])
+    def search_get(
+        searcher: SearcherDep,
+        q: Q,
+        limit: Limit = 10,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+        mode: ModeName = "hybrid",
+        fusion: FusionName = "rrf",
+        rrf_k: Annotated[float, Query(gt=0, le=10_000)] = 60.0,
+        lexical_weight: Annotated[float, Query(ge=0, le=100)] = 1.0,
+        dense_weight: Annotated[float, Query(ge=0, le=100)] = 1.0,
+        alpha: Annotated[float | None, Query(ge=0, le=1)] = None,
+        year_from: Annotated[int | None, Query(ge=0, le=3000)] = None,
+        year_to: Annotated[int | None, Query(ge=0, le=3000)] = None,
+        category: Annotated[list[str] | None, Query(max_length=50)] = None,
+        author: Annotated[str | None, Query(max_length=200)] = None,
+        explain: bool = False,
+    ) -> SearchResponse:
+        """Search abstracts (hybrid, lexical or dense), with filters applied before ranking."""
+        body = SearchBody(
+            q=q, limit=limit, offset=offset, mode=mode, fusion=fusion, rrf_k=rrf_k,
+            lexical_weight=lexical_weight, dense_weight=dense_weight, alpha=alpha,
+            year_from=year_from, year_to=year_to, category=category or [], author=author,
+            explain=explain,
+        )  # fmt: skip
+        return run_search(searcher, body, settings)
+
+    @router.post("/api/search", response_model=SearchResponse, tags=["search"])
+    def search_post(searcher: SearcherDep, body: SearchBody) -> SearchResponse:
+        """The same search, with the parameters as a JSON body."""
+        return run_search(searcher, body, settings)
+
+    @router.post("/api/search/batch", response_model=BatchResponse, tags=["search"])
+    def search_batch(searcher: SearcherDep, body: BatchBody) -> BatchResponse:
+        """Up to `max_batch` searches in one request, answered in order."""
+        if len(body.queries) > settings.max_batch:
+            raise QueryError("queries", f"at most {settings.max_batch} queries per batch")
+        return BatchResponse(results=[run_search(searcher, q, settings) for q in body.queries])
+
+    @router.get("/api/papers/{paper_id:path}/similar", response_model=SimilarResponse,
+                tags=["papers"])  # fmt: skip
+    def similar(searcher: SearcherDep, paper_id: str, limit: Limit = 10) -> SimilarResponse:
+        """Nearest abstracts by embedding, the paper itself excluded."""
+        hits = searcher.similar(paper_id, limit)
+        return SimilarResponse(id=paper_id, hits=[HitOut.of(hit) for hit in hits])
+
+    @router.get("/api/papers/{paper_id:path}", response_model=PaperOut, tags=["papers"])
+    def paper(searcher: SearcherDep, paper_id: str) -> PaperOut:
+        """One paper by its id."""
+        row = searcher.index.papers.row_of(paper_id)
+        if row is None:
+            raise PaperNotFoundError(paper_id)
+        found = searcher.index.papers.get(row)
+        record = found.to_record()
+        record["id"] = record.pop("doc_id")
+        return PaperOut(**record)
+
+    @router.get("/api/stats", response_model=StatsResponse, tags=["service"])
+    def stats(searcher: SearcherDep) -> StatsResponse:
+        """What is being served: size, model, format, build time, bytes per part."""
+        manifest = searcher.index.manifest
+        parts: dict[str, int] = {}
+        for name, info in manifest.files.items():
+            part = name.split(".")[0]
+            parts[part] = parts.get(part, 0) + info.bytes
+        return StatsResponse(
+            documents=manifest.documents,
+            model=manifest.model.name,
+            dimension=manifest.model.dimension,
+            dense_index=manifest.dense.kind,
+            format_version=manifest.format_version,
+            package_version=manifest.package_version,
+            built_at=manifest.created_at,
+            index_folder=str(searcher.index.folder),
+            index_bytes=parts,
+        )
+
+    return router
+
+
+def run_search(searcher: Searcher, body: SearchBody, settings: Settings) -> SearchResponse:
+    if body.limit > settings.max_limit:
+        raise QueryError("limit", f"must be at most {settings.max_limit}")
+    if len(body.q) > settings.max_query_length:
+        raise QueryError("q", f"at most {settings.max_query_length} characters")
+    result = searcher.search(to_request(body))
+    return SearchResponse(
+        query=body.q,
+        mode=body.mode,
+        total=result.total,
+        limit=body.limit,
+        offset=body.offset,
+        took_ms=round(result.took_ms, 3),
+        hits=[HitOut.of(hit, body.explain) for hit in result.hits],
+    )
+
+
+def to_request(body: SearchBody) -> SearchRequest:
+    filters = Filters(
+        year_from=body.year_from,
+        year_to=body.year_to,
+        categories=tuple(body.category),
+        author=body.author.strip() or None if body.author else None,
+    )
+    return SearchRequest(
+        query=body.q,
+        mode=body.mode,
+        limit=body.limit,
+        offset=body.offset,
+        fusion=body.fusion,
+        rrf_k=body.rrf_k,
+        lexical_weight=body.lexical_weight,
+        dense_weight=body.dense_weight,
+        alpha=body.alpha,
+        filters=filters,
+    )

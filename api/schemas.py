@@ -1,0 +1,147 @@
+"""Pydantic models of the HTTP edge: request bodies and responses."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from search.hits import Hit
+
+ModeName = Literal["hybrid", "lexical", "dense"]
+FusionName = Literal["rrf", "convex"]
+
+
+class SearchBody(BaseModel):
+    """POST /api/search: the same fields as the GET query string."""
+
+    q: str = Field(min_length=1, description="The query.")
+    limit: int = Field(default=10, ge=1, description="Hits per page.")
+    offset: int = Field(default=0, ge=0, le=100_000, description="Hits to skip.")
+    mode: ModeName = "hybrid"
+    fusion: FusionName = "rrf"
+    rrf_k: float = Field(default=60.0, gt=0, le=10_000)
+    lexical_weight: float = Field(default=1.0, ge=0, le=100)
+    dense_weight: float = Field(default=1.0, ge=0, le=100)
+    alpha: float | None = Field(default=None, ge=0, le=1, description="Convex: lexical share.")
+    year_from: int | None = Field(default=None, ge=0, le=3000)
+    year_to: int | None = Field(default=None, ge=0, le=3000)
+    category: list[str] = Field(default_factory=list, max_length=50)
+    author: str | None = Field(default=None, max_length=200)
+    explain: bool = False
+
+
+class BatchBody(BaseModel):
+    queries: list[SearchBody] = Field(min_length=1)
+
+
+class LegOut(BaseModel):
+    rank: int
+    score: float
+
+
+class ExplainOut(BaseModel):
+    lexical: LegOut | None
+    dense: LegOut | None
+    fused_score: float
+    matched_terms: list[str]
+
+
+class SnippetOut(BaseModel):
+    text: str = Field(description="Plain text (escape it before putting it in HTML).")
+    highlights: list[tuple[int, int]] = Field(description="[start, end) offsets of matches.")
+
+
+class PaperOut(BaseModel):
+    id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    year: int | None
+    url: str | None
+
+
+class HitOut(BaseModel):
+    id: str
+    rank: int
+    score: float
+    title: str
+    authors: list[str]
+    year: int | None
+    categories: list[str]
+    url: str | None
+    snippet: SnippetOut | None
+    explain: ExplainOut | None = None
+
+    @classmethod
+    def of(cls, hit: Hit, explain: bool = False) -> HitOut:
+        paper = hit.paper
+        snippet = hit.snippet
+        return cls(
+            id=paper.doc_id,
+            rank=hit.rank,
+            score=hit.score,
+            title=paper.title,
+            authors=list(paper.authors),
+            year=paper.year,
+            categories=list(paper.categories),
+            url=paper.url,
+            snippet=SnippetOut(text=snippet.text, highlights=list(snippet.highlights))
+            if snippet
+            else None,
+            explain=_explain(hit) if explain else None,
+        )
+
+
+def _explain(hit: Hit) -> ExplainOut:
+    def leg(value: object) -> LegOut | None:
+        return LegOut.model_validate(value, from_attributes=True) if value else None
+
+    return ExplainOut(
+        lexical=leg(hit.lexical),
+        dense=leg(hit.dense),
+        fused_score=hit.score,
+        matched_terms=list(hit.matched_terms),
+    )
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: ModeName
+    total: int = Field(description="Candidates found (fused, before paging).")
+    limit: int
+    offset: int
+    took_ms: float
+    hits: list[HitOut]
+
+
+class BatchResponse(BaseModel):
+    results: list[SearchResponse]
+
+
+class SimilarResponse(BaseModel):
+    id: str
+    hits: list[HitOut]
+
+
+class StatsResponse(BaseModel):
+    documents: int
+    model: str
+    dimension: int
+    dense_index: str
+    format_version: int
+    package_version: str
+    built_at: str
+    index_folder: str
+    index_bytes: dict[str, int]
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail

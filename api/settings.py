@@ -1,0 +1,38 @@
+"""Every setting of the server, declared once with its default and help text.
+
+Each can be set by an environment variable `PAPERSIFT_<NAME>` (e.g. `PAPERSIFT_PORT=9000`) or by
+the matching `papersift serve` flag; flags win.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAPERSIFT_", frozen=True)
+
+    index: Path | None = Field(
+        default=None,
+        description="Index folder to serve. Unset: the embedded demo corpus, built on first start.",
+    )
+    model: str | None = Field(
+        default=None,
+        description="Query embedding model; must be the index's (unset: the manifest's model).",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the server listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins allowed to call the API from a browser (JSON list, e.g. ["*"]).',
+    )
+    max_limit: int = Field(
+        default=100, ge=1, le=1000, description="Largest `limit` a request may ask."
+    )
+    max_query_length: int = Field(
+        default=1000, ge=1, description="Longest query accepted, in characters."
+    )
+    max_batch: int = Field(default=100, ge=1, description="Most queries in one batch request.")

@@ -1,0 +1,189 @@
+"""The `papersift` command, run in-process through its real entry point."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+from index.manifest import MANIFEST_FILE
+from index.store import current_generation
+from tests.conftest import demo_records, write_jsonl
+
+
+def run_cli(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["papersift", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
+    assert code != 0
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("papersift: error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_build_then_search_as_json(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    records = demo_records(12)
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records) + "{broken\n")
+    code, out, _ = run_cli(
+        ["build", str(corpus), "--index", str(tmp_path / "idx")], capsys, monkeypatch
+    )
+    assert code == 0
+    assert (
+        "indexed 12 papers" in out
+        and "skipped 1 (1 unparsable JSON)" in out
+        and "c.jsonl:13" in out
+    )
+    title = records[4]["title"]
+    code, out, _ = run_cli(
+        ["search", str(title), "--index", str(tmp_path / "idx"), "--json", "--limit", "3"],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert result["hits"][0]["doc_id"] == records[4]["id"]
+    assert result["hits"][0]["lexical"]["rank"] == 1 and result["mode"] == "hybrid"
+
+
+def test_search_prints_a_readable_table(sample_index_folder: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_cli(
+        [
+            "search",
+            "dark matter",
+            "--index",
+            str(sample_index_folder),
+            "--mode",
+            "lexical",
+            "--limit",
+            "2",
+            "--offset",
+            "1",
+        ],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0
+    assert "showing 2-3 (lexical" in out
+    assert out.count("lexical #") == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "corpus file not found"),
+        ("", "corpus file is empty"),
+        ("{nope\n[1]\n", "no usable papers"),
+    ],
+)
+def test_bad_corpus_is_one_line(
+    tmp_path: Path,
+    capsys,
+    monkeypatch,
+    content: str | None,  # type: ignore[no-untyped-def]
+    fragment: str,
+) -> None:
+    corpus = tmp_path / "c.jsonl"
+    if content is not None:
+        corpus.write_text(content)
+    code, _, err = run_cli(
+        ["build", str(corpus), "--index", str(tmp_path / "i")], capsys, monkeypatch
+    )
+    assert_one_line_error(code, err, fragment)
+    assert not (tmp_path / "i").exists() or not any((tmp_path / "i").iterdir())
+
+
+def test_csv_without_abstract_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "c.csv"
+    corpus.write_text("id,title\n1,Only a title\n")
+    code, _, err = run_cli(
+        ["build", str(corpus), "--index", str(tmp_path / "i")], capsys, monkeypatch
+    )
+    assert_one_line_error(code, err, "no abstract column")
+
+
+def test_corrupted_manifest_is_one_line(tmp_path: Path, encoder, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from index.build import build_index
+
+    folder = tmp_path / "idx"
+    build_index([write_jsonl(tmp_path / "c.jsonl", demo_records(5))], folder, encoder=encoder)
+    (current_generation(folder) / MANIFEST_FILE).write_text('{"format_version": 1}')
+    code, _, err = run_cli(["search", "x", "--index", str(folder)], capsys, monkeypatch)
+    assert_one_line_error(code, err, "unreadable manifest", "rebuild")
+
+
+def test_other_model_is_one_line(sample_index_folder: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli(
+        [
+            "search",
+            "x",
+            "--index",
+            str(sample_index_folder),
+            "--model",
+            "sentence-transformers/all-mpnet-base-v2",
+        ],
+        capsys,
+        monkeypatch,
+    )
+    assert_one_line_error(code, err, "built with model 'all-MiniLM-L6-v2'")
+
+
+def test_missing_index_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli(["search", "x", "--index", str(tmp_path / "none")], capsys, monkeypatch)
+    assert_one_line_error(code, err, "index folder not found")
+
+
+def test_usage_errors_exit_non_zero(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli(["search", "x", "--mode", "fuzzy"], capsys, monkeypatch)
+    assert code == 2 and "fuzzy" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_eval_on_a_scifact_slice(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A real BEIR slice: 40 test queries, their judged abstracts and 300 others."""
+    from tests.conftest import shared
+
+    source = shared("scifact")
+    qrels_lines = (source / "qrels" / "test.tsv").read_text().splitlines()
+    queries = [json.loads(line) for line in (source / "queries.jsonl").read_text().splitlines()]
+    judged = {line.split("\t")[0] for line in qrels_lines[1:]}
+    kept_queries = [q for q in queries if q["_id"] in judged][:40]
+    kept_ids = {q["_id"] for q in kept_queries}
+    kept_qrels = [line for line in qrels_lines[1:] if line.split("\t")[0] in kept_ids]
+    relevant = {line.split("\t")[1] for line in kept_qrels}
+    corpus = [json.loads(line) for line in (source / "corpus.jsonl").read_text().splitlines()]
+    docs = [d for d in corpus if d["_id"] in relevant] + [
+        d for d in corpus if d["_id"] not in relevant
+    ][:300]
+    folder = tmp_path / "scifact-slice"
+    (folder / "qrels").mkdir(parents=True)
+    write_jsonl(folder / "corpus.jsonl", docs)
+    write_jsonl(folder / "queries.jsonl", kept_queries)
+    (folder / "qrels" / "test.tsv").write_text("\n".join([qrels_lines[0], *kept_qrels]) + "\n")
+    per_query = tmp_path / "per-query.json"
+    code, out, _ = run_cli(
+        ["eval", str(folder), "--json", "--output", str(per_query)], capsys, monkeypatch
+    )
+    assert code == 0
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert set(summary) == {"lexical", "dense", "hybrid"}
+    for mode in summary.values():
+        assert set(mode) == {"ndcg@10", "recall@100", "mrr@10"}
+        assert 0.4 < mode["ndcg@10"] <= 1.0
+    assert len(json.loads(per_query.read_text())["per_query"]["hybrid"]) == 40

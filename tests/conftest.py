@@ -1,0 +1,81 @@
+"""Shared fixtures: real data from ../shared/data (skipped where absent) and one real index."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.demo import demo_corpus
+from index.build import build_index
+from index.encoder import Encoder
+from index.paper_index import PaperIndex
+from search.searcher import Searcher
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("PAPERSIFT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SAMPLE_SIZE = 240
+
+
+def shared(*parts: str) -> Path:
+    """A path under ../shared/data; skips the test where it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+def demo_records(count: int | None = None) -> list[dict[str, object]]:
+    with gzip.open(demo_corpus(), "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines]
+    return records[:count] if count else records
+
+
+def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No test writes into the user's real cache folder."""
+    monkeypatch.setenv("PAPERSIFT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The real bundled all-MiniLM-L6-v2."""
+    return Encoder()
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first SAMPLE_SIZE records of the shipped demo corpus (real arXiv abstracts)."""
+    folder = tmp_path_factory.mktemp("corpus")
+    return write_jsonl(folder / "sample.jsonl", demo_records(SAMPLE_SIZE))
+
+
+@pytest.fixture(scope="session")
+def sample_index_folder(
+    tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path, encoder: Encoder
+) -> Path:
+    """An index of the sample built with the real model; read-only for tests."""
+    folder = tmp_path_factory.mktemp("index") / "sample-index"
+    build_index([sample_corpus], folder, encoder=encoder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_index(sample_index_folder: Path) -> Iterator[PaperIndex]:
+    index = PaperIndex.load(sample_index_folder)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def searcher(sample_index: PaperIndex, encoder: Encoder) -> Searcher:
+    return Searcher(sample_index, encoder)

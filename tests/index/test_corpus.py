@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from index.corpus import load_papers
+from index.errors import CorpusError
+from tests.conftest import shared, write_jsonl
+
+
+def test_jsonl_with_bad_lines_skips_and_reports_them(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        '{"id": "1", "title": "One", "abstract": "First."}\n'
+        "{not json\n"
+        '{"title": "no id", "abstract": "x"}\n'
+        "\n"
+        '["a list"]\n'
+        '{"id": "2", "title": "", "abstract": ""}\n'
+        '{"id": "3", "title": "Three", "abstract": "Third."}\n',
+        encoding="utf-8",
+    )
+    papers, report = load_papers([path])
+    assert [paper.doc_id for paper in papers] == ["1", "3"]
+    assert report.read == 6
+    assert report.skipped == {
+        "unparsable JSON": 1,
+        "no id": 1,
+        "not a JSON object": 1,
+        "no title or abstract text": 1,
+    }
+    assert [(ex.line, ex.reason) for ex in report.examples][:2] == [
+        (2, "unparsable JSON"),
+        (3, "no id"),
+    ]
+    assert "c.jsonl:2: unparsable JSON" in report.summary()
+
+
+def test_duplicate_ids_keep_the_last_record_and_are_counted(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "d.jsonl",
+        [
+            {"id": "1", "title": "old", "abstract": "a"},
+            {"id": "2", "title": "two", "abstract": "b"},
+            {"id": "1", "title": "new", "abstract": "c"},
+        ],
+    )
+    papers, report = load_papers([path])
+    assert [(p.doc_id, p.title) for p in papers] == [("1", "new"), ("2", "two")]
+    assert report.duplicates == 1
+
+
+def test_gzipped_jsonl_and_csv_read_the_same_papers(tmp_path: Path) -> None:
+    records = [
+        {"id": "a", "title": "Alpha", "abstract": "Text a", "authors": "X, Y"},
+        {"id": "b", "title": "Beta", "abstract": "Text b", "authors": "Z"},
+    ]
+    gz = tmp_path / "c.jsonl.gz"
+    with gzip.open(gz, "wt", encoding="utf-8") as out:
+        out.writelines(json.dumps(r) + "\n" for r in records)
+    csv_path = tmp_path / "c.csv"
+    csv_path.write_text('id,title,abstract,authors\na,Alpha,Text a,"X, Y"\nb,Beta,Text b,Z\n')
+    from_gz, _ = load_papers([gz])
+    from_csv, _ = load_papers([csv_path])
+    assert from_gz == from_csv
+    assert from_gz[0].authors == ("X", "Y")
+
+
+def test_csv_without_abstract_column_is_a_corpus_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("id,title,venue\n1,T,V\n")
+    with pytest.raises(CorpusError, match="no abstract column"):
+        load_papers([path])
+
+
+@pytest.mark.parametrize("content", [None, b"", b"\n\n"])
+def test_missing_or_empty_files_are_corpus_errors(tmp_path: Path, content: bytes | None) -> None:
+    path = tmp_path / "c.jsonl"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CorpusError):
+        load_papers([path])
+
+
+def test_beir_folder_reads_its_corpus() -> None:
+    papers, report = load_papers([shared("scifact")])
+    assert len(papers) == 5183
+    assert report.skipped_total == 0
+
+
+@pytest.mark.slow
+def test_full_arxiv_snapshot_skips_nothing_valid() -> None:
+    parts = sorted(shared("arxiv").glob("part-*.jsonl.gz"))
+    papers, report = load_papers(parts)
+    assert report.read == 129_735
+    assert report.skipped_total == 0
+    assert len(papers) + report.duplicates == 129_735
+    assert all(paper.year and 2007 <= paper.year <= 2026 for paper in papers[:1000])

@@ -1,0 +1,71 @@
+"""FAISS against numpy brute force, on real MiniLM embeddings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.dense import DenseIndex, DenseSettings
+from index.encoder import Encoder
+from index.paper_index import PaperIndex
+from tests.conftest import shared
+
+
+def brute_force(vectors: np.ndarray, query: np.ndarray, n: int) -> np.ndarray:
+    scores = vectors @ query
+    return np.lexsort((np.arange(len(scores)), -scores))[:n]
+
+
+def test_flat_top_k_equals_numpy_on_precomputed_arxiv_embeddings() -> None:
+    vectors = np.load(shared("arxiv", "embeddings", "part-000.npy")).astype(np.float32)
+    index = DenseIndex.build(vectors, DenseSettings())
+    rng = np.random.default_rng(7)
+    for row in rng.choice(len(vectors), 25, replace=False):
+        query = vectors[row]
+        rows, scores = index.top(query, 20)
+        expected = brute_force(vectors, query, 20)
+        expected_scores = (vectors @ query)[expected]
+        np.testing.assert_allclose(scores, expected_scores, atol=1e-5)
+        # Rows must agree wherever a position is not a near-tie (float sums may swap those).
+        gaps = np.abs(np.diff(expected_scores)) > 1e-5
+        clear = np.concatenate([[True], gaps]) & np.concatenate([gaps, [True]])
+        assert (rows[clear] == expected[clear]).all()
+        assert rows[0] == row
+
+
+def test_flat_top_k_equals_numpy_for_real_queries(
+    sample_index: PaperIndex, encoder: Encoder
+) -> None:
+    vectors = np.stack([sample_index.dense.vector(row) for row in range(sample_index.size)])
+    for text in ["sparse attention for long context", "black hole mergers", "superconductivity"]:
+        query = encoder.encode_query(text)
+        rows, _ = sample_index.dense.top(query, 15)
+        assert rows.tolist() == brute_force(vectors, query, 15).tolist()
+
+
+def test_allowed_rows_restrict_results_before_the_cut(
+    sample_index: PaperIndex, encoder: Encoder
+) -> None:
+    query = encoder.encode_query("machine learning")
+    allowed = np.zeros(sample_index.size, dtype=bool)
+    allowed[::17] = True
+    rows, _ = sample_index.dense.top(query, 10, allowed)
+    assert len(rows) == 10 and all(allowed[rows])
+    assert sample_index.dense.top(query, 10, np.zeros(sample_index.size, dtype=bool))[0].size == 0
+
+
+def test_hnsw_finds_almost_all_exact_neighbours() -> None:
+    vectors = np.load(shared("arxiv", "embeddings", "part-001.npy")).astype(np.float32)
+    exact = DenseIndex.build(vectors, DenseSettings())
+    hnsw = DenseIndex.build(vectors, DenseSettings(kind="hnsw"))
+    found = total = 0
+    for row in range(0, len(vectors), 250):
+        truth = set(exact.top(vectors[row], 10)[0].tolist())
+        found += len(truth & set(hnsw.top(vectors[row], 10)[0].tolist()))
+        total += 10
+    assert found / total >= 0.95
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown dense index kind"):
+        DenseSettings(kind="ivf")

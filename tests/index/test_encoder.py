@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.encoder import Encoder
+from index.errors import EncoderError
+
+
+def test_bundled_model_gives_normalised_384_dim_embeddings(encoder: Encoder) -> None:
+    vectors = encoder.encode_documents(
+        ["Graph neural networks.", "Dark matter halos.", "GNNs on graphs."]
+    )
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    similarity = vectors @ vectors.T
+    assert similarity[0, 2] > similarity[0, 1]
+
+
+def test_document_order_is_kept_despite_length_sorting(encoder: Encoder) -> None:
+    texts = ["short", "a much longer text about retrieval models " * 5, "medium length text"]
+    batch = encoder.encode_documents(texts)
+    for row, text in enumerate(texts):
+        np.testing.assert_allclose(batch[row], encoder.encode_documents([text])[0], atol=1e-5)
+
+
+def test_query_embeddings_are_cached_and_read_only(encoder: Encoder) -> None:
+    first = encoder.encode_query("hybrid retrieval")
+    assert encoder.encode_query("hybrid retrieval") is first
+    assert not first.flags.writeable
+
+
+def test_unknown_model_is_a_clear_error() -> None:
+    with pytest.raises(EncoderError, match="cannot load embedding model 'no-such/model-xyz'"):
+        Encoder("no-such/model-xyz")

@@ -1,0 +1,81 @@
+"""Our sparse-matrix BM25 against the reference, rank_bm25's BM25Okapi, on real text."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from index.corpus import load_papers
+from index.lexical import BM25Parameters, LexicalIndex
+from index.tokenizer import Tokenizer
+from tests.conftest import demo_records, shared
+
+
+def assert_matches_reference(
+    texts: list[str], queries: list[str], parameters: BM25Parameters
+) -> None:
+    tokenizer = Tokenizer()
+    token_lists = [tokenizer.tokenize(text) for text in texts]
+    ours = LexicalIndex.build(token_lists, parameters)
+    reference = BM25Okapi(token_lists, k1=parameters.k1, b=parameters.b, epsilon=parameters.epsilon)
+    for query in queries:
+        terms = tokenizer.tokenize(query)
+        expected = reference.get_scores(terms)
+        np.testing.assert_allclose(ours.score_all(terms), expected, rtol=0, atol=1e-6)
+        rows, scores = ours.top(terms, 10)
+        np.testing.assert_allclose(scores, expected[rows], rtol=0, atol=1e-6)
+        order = np.lexsort((np.arange(len(expected)), -expected))
+        matched = order[expected[order] != 0][:10] if np.any(expected != 0) else order[:0]
+        assert len(rows) == len(matched)
+
+
+@pytest.mark.slow
+def test_scores_equal_rank_bm25_on_scifact_for_50_real_queries() -> None:
+    folder = shared("scifact")
+    papers, _ = load_papers([folder])
+    with (folder / "queries.jsonl").open() as handle:
+        queries = [json.loads(line)["text"] for line in handle][:50]
+    assert_matches_reference([paper.text for paper in papers], queries, BM25Parameters())
+
+
+def test_scores_equal_rank_bm25_on_demo_abstracts_with_other_parameters() -> None:
+    texts = [f"{r['title']} {r['abstract']}" for r in demo_records(300)]
+    queries = [
+        "sparse attention for long context",
+        "quantum error correction codes",
+        "galaxy cluster dark matter",
+        "graph neural network graph",
+        "zzzunknownword",
+    ]
+    assert_matches_reference(texts, queries, BM25Parameters(k1=1.2, b=0.5, epsilon=0.1))
+
+
+def test_negative_idf_is_floored_like_rank_bm25() -> None:
+    docs = [["common", "a"], ["common", "b"], ["common", "c"], ["d"]]
+    ours = LexicalIndex.build(docs, BM25Parameters())
+    reference = BM25Okapi(docs)
+    for query in (["common"], ["common", "a", "a"], ["d"]):
+        np.testing.assert_allclose(ours.score_all(query), reference.get_scores(query), atol=1e-12)
+
+
+def test_top_only_returns_matching_and_allowed_rows_with_ties_by_row() -> None:
+    docs = [["x"], ["y"], ["x"], ["x", "y"], ["z"]]
+    index = LexicalIndex.build(docs, BM25Parameters())
+    rows, _ = index.top(["x"], 10)
+    assert rows.tolist() == [0, 2, 3]  # rows 0 and 2 tie; the lower row first
+    allowed = np.array([False, True, True, True, True])
+    assert index.top(["x"], 10, allowed)[0].tolist() == [2, 3]
+    assert index.top(["nothing"], 10)[0].tolist() == []
+
+
+def test_save_and_load_keep_scores(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    texts = [f"{r['title']} {r['abstract']}" for r in demo_records(50)]
+    tokenizer = Tokenizer()
+    index = LexicalIndex.build([tokenizer.tokenize(t) for t in texts], BM25Parameters())
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path, BM25Parameters())
+    terms = tokenizer.tokenize("neural networks for physics")
+    np.testing.assert_array_equal(loaded.score_all(terms), index.score_all(terms))

@@ -1,0 +1,140 @@
+"""Index folders: atomic replacement, crash safety, and clear errors for damaged folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.build import build_index
+from index.encoder import Encoder
+from index.errors import (
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexVersionError,
+    ModelMismatchError,
+)
+from index.manifest import MANIFEST_FILE, Manifest
+from index.paper_index import PaperIndex
+from index.store import CURRENT_FILE, current_generation, write_generation
+from tests.conftest import ROOT, demo_records, write_jsonl
+
+
+@pytest.fixture()
+def small_index(tmp_path: Path, encoder: Encoder) -> Path:
+    corpus = write_jsonl(tmp_path / "c.jsonl", demo_records(20))
+    folder = tmp_path / "idx"
+    build_index([corpus], folder, encoder=encoder)
+    return folder
+
+
+def test_manifest_describes_the_index(small_index: Path) -> None:
+    manifest = Manifest.read(current_generation(small_index))
+    assert manifest.documents == 20
+    assert (manifest.model.name, manifest.model.dimension) == ("all-MiniLM-L6-v2", 384)
+    assert manifest.bm25.k1 == 1.5 and manifest.tokenizer.stemmer == "english"
+    assert {"papers.jsonl", "dense.faiss", "lexical.postings.npz"} <= set(manifest.files)
+    assert all(len(info.sha256) == 64 for info in manifest.files.values())
+    raw = (current_generation(small_index) / MANIFEST_FILE).read_bytes()
+    assert b"pickle" not in raw
+
+
+def test_a_failing_build_leaves_the_previous_index(small_index: Path) -> None:
+    before = current_generation(small_index)
+
+    def explode(staging: Path) -> Manifest:
+        (staging / "half-written.npy").write_bytes(b"partial")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_generation(small_index, explode)
+    assert current_generation(small_index) == before
+    assert PaperIndex.load(small_index).size == 20
+    assert [p.name for p in small_index.iterdir() if p.name.startswith(".staging")] == []
+
+
+@pytest.mark.slow
+def test_build_killed_midway_leaves_previous_index_loadable(
+    small_index: Path, tmp_path: Path
+) -> None:
+    before = current_generation(small_index)
+    corpus = write_jsonl(tmp_path / "big.jsonl", demo_records(400))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "build", str(corpus), "--index", str(small_index)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(12)  # model loaded, encoding under way
+    assert child.poll() is None, "the build finished before it could be killed"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert current_generation(small_index) == before
+    assert PaperIndex.load(small_index).size == 20
+
+
+def test_rebuild_replaces_the_generation_and_removes_the_old(
+    small_index: Path, encoder: Encoder, tmp_path: Path
+) -> None:
+    old = current_generation(small_index)
+    corpus = write_jsonl(tmp_path / "c2.jsonl", demo_records(30))
+    build_index([corpus], small_index, encoder=encoder)
+    assert current_generation(small_index) != old and not old.exists()
+    assert PaperIndex.load(small_index).size == 30
+
+
+def test_altered_file_is_named_in_the_error(small_index: Path) -> None:
+    target = current_generation(small_index) / "papers.jsonl"
+    data = bytearray(target.read_bytes())
+    data[100] ^= 0x01
+    target.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match=r"papers\.jsonl: checksum mismatch"):
+        PaperIndex.load(small_index)
+
+
+def test_truncated_file_is_detected(small_index: Path) -> None:
+    target = current_generation(small_index) / "dense.faiss"
+    target.write_bytes(target.read_bytes()[:1000])
+    with pytest.raises(IndexCorruptError, match=r"dense\.faiss"):
+        PaperIndex.load(small_index)
+
+
+def test_corrupted_manifest_is_a_clear_error(small_index: Path) -> None:
+    (current_generation(small_index) / MANIFEST_FILE).write_text("{ not json")
+    with pytest.raises(IndexCorruptError, match=r"unreadable manifest.*rebuild"):
+        PaperIndex.load(small_index)
+
+
+def test_other_format_version_asks_for_a_rebuild(small_index: Path) -> None:
+    path = current_generation(small_index) / MANIFEST_FILE
+    data = json.loads(path.read_text())
+    data["format_version"] = 99
+    path.write_text(json.dumps(data))
+    with pytest.raises(IndexVersionError, match=r"format 99.*rebuild"):
+        PaperIndex.load(small_index)
+
+
+def test_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="papersift build"):
+        PaperIndex.load(tmp_path / "nothing-here")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexNotFoundError, match="holds no papersift index"):
+        PaperIndex.load(tmp_path / "empty")
+
+
+def test_dangling_current_pointer_is_corrupt(small_index: Path) -> None:
+    (small_index / CURRENT_FILE).write_text("gen-missing")
+    with pytest.raises(IndexCorruptError, match="missing folder"):
+        PaperIndex.load(small_index)
+
+
+def test_another_model_is_refused(sample_index: PaperIndex) -> None:
+    with pytest.raises(ModelMismatchError, match="built with model 'all-MiniLM-L6-v2'"):
+        sample_index.check_model_name("sentence-transformers/all-mpnet-base-v2")
+    sample_index.check_model_name("sentence-transformers/all-MiniLM-L6-v2")  # same model

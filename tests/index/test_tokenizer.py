@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from index.tokenizer import Tokenizer, TokenizerSettings
+
+
+def test_lowercases_splits_unicode_drops_stopwords_and_stems() -> None:
+    tokens = Tokenizer().tokenize(
+        "The Transformers are attending to Long-Context inputs; Schrödinger's équations"
+    )
+    assert tokens == [
+        "transform",
+        "attend",
+        "long",
+        "context",
+        "input",
+        "schrödinger",
+        "s",
+        "équation",
+    ]
+
+
+def test_query_and_document_share_terms() -> None:
+    tokenizer = Tokenizer()
+    assert set(tokenizer.tokenize("sparse attention")) <= set(
+        tokenizer.tokenize("We study sparsely attended... no: Sparse Attentions for long inputs")
+    )
+
+
+def test_settings_switch_off_stemming_and_stopwords() -> None:
+    tokenizer = Tokenizer(TokenizerSettings(stopwords="none", stemmer="none"))
+    assert tokenizer.tokenize("The running dogs") == ["the", "running", "dogs"]
+
+
+def test_words_give_spans_of_original_text() -> None:
+    text = "Graph Networks, graphs!"
+    spans = Tokenizer().words(text)
+    assert [(term, text[start:end]) for term, start, end in spans] == [
+        ("graph", "Graph"),
+        ("network", "Networks"),
+        ("graph", "graphs"),
+    ]

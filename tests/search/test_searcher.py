@@ -1,0 +1,114 @@
+"""The searcher on a real index (real model, real FAISS, real BM25)."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.errors import PaperNotFoundError, QueryError
+from search.fusion import Ranking, reciprocal_rank_fusion
+from search.hits import Filters, SearchRequest
+from search.searcher import Searcher
+
+
+def ids(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [hit.paper.doc_id for hit in result.hits]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
+def test_each_mode_returns_ranked_hits(searcher: Searcher, mode: str) -> None:
+    result = searcher.search(SearchRequest("neural network training", mode=mode, limit=5))  # type: ignore[arg-type]
+    assert len(result.hits) == 5
+    assert [hit.rank for hit in result.hits] == [1, 2, 3, 4, 5]
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(
+        (hit.lexical is not None) == (mode != "dense") or mode == "hybrid" for hit in result.hits
+    )
+
+
+def test_hybrid_is_the_rrf_of_the_two_legs(searcher: Searcher) -> None:
+    query = "quantum computing error correction"
+    lexical = searcher.search(SearchRequest(query, mode="lexical", limit=100))
+    dense = searcher.search(SearchRequest(query, mode="dense", limit=100))
+    hybrid = searcher.search(SearchRequest(query, limit=10))
+    legs = [Ranking.of([(h.row, h.score) for h in r.hits]) for r in (lexical, dense)]
+    expected = reciprocal_rank_fusion(legs, rrf_k=60)
+    assert [hit.row for hit in hybrid.hits] == expected.rows[:10].tolist()
+    for hit in hybrid.hits:
+        lexical_part = 1 / (60 + hit.lexical.rank) if hit.lexical else 0.0
+        dense_part = 1 / (60 + hit.dense.rank) if hit.dense else 0.0
+        assert hit.score == pytest.approx(lexical_part + dense_part)
+
+
+def test_paging_walks_the_same_ranking(searcher: Searcher) -> None:
+    whole = searcher.search(SearchRequest("magnetic materials", limit=30))
+    pages = [
+        searcher.search(SearchRequest("magnetic materials", limit=10, offset=o))
+        for o in (0, 10, 20)
+    ]
+    assert [doc_id for page in pages for doc_id in ids(page)] == ids(whole)
+    assert pages[2].hits[0].rank == 21
+
+
+def test_lexical_explains_matched_terms_and_leg_scores(searcher: Searcher) -> None:
+    result = searcher.search(SearchRequest("galaxies", mode="lexical", limit=3))
+    assert result.query_terms == ("galaxi",)
+    for hit in result.hits:
+        assert hit.lexical is not None and hit.lexical.score == hit.score and hit.dense is None
+        assert "galax" in hit.paper.text.lower()
+
+
+def test_query_without_known_words_gives_no_lexical_hits(searcher: Searcher) -> None:
+    assert searcher.search(SearchRequest("qwzxv", mode="lexical")).hits == ()
+    assert len(searcher.search(SearchRequest("qwzxv", mode="dense")).hits) == 10
+
+
+def test_filters_apply_before_the_cut(searcher: Searcher, sample_index) -> None:  # type: ignore[no-untyped-def]
+    counts: dict[str, int] = {}
+    for row in range(sample_index.size):
+        for category in sample_index.papers.get(row).categories:
+            counts[category] = counts.get(category, 0) + 1
+    rare = min((c for c, n in counts.items() if n >= 5), key=lambda c: counts[c])
+    for mode in ("hybrid", "lexical", "dense"):
+        request = SearchRequest("learning", mode=mode, limit=5, filters=Filters(categories=(rare,)))  # type: ignore[arg-type]
+        result = searcher.search(request)
+        assert all(rare in hit.paper.categories for hit in result.hits)
+        if mode == "dense":
+            assert len(result.hits) == 5
+
+
+def test_year_and_author_filters(searcher: Searcher, sample_index) -> None:  # type: ignore[no-untyped-def]
+    paper = sample_index.papers.get(3)
+    surname = paper.authors[0].split()[-1]
+    result = searcher.search(
+        SearchRequest("the", mode="dense", limit=50, filters=Filters(author=surname.upper()))
+    )
+    assert paper.doc_id in ids(result)
+    assert all(any(surname.lower() in a.lower() for a in hit.paper.authors) for hit in result.hits)
+    none = searcher.search(SearchRequest("physics", filters=Filters(year_from=1990, year_to=1991)))
+    assert none.hits == ()
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        (SearchRequest("  "), "q"),
+        (SearchRequest("x", limit=0), "limit"),
+        (SearchRequest("x", offset=-1), "offset"),
+        (SearchRequest("x", filters=Filters(year_from=2020, year_to=2010)), "year_from"),
+    ],
+)
+def test_bad_requests_name_the_field(
+    searcher: Searcher, request_: SearchRequest, field: str
+) -> None:
+    with pytest.raises(QueryError) as caught:
+        searcher.search(request_)
+    assert caught.value.field == field
+
+
+def test_similar_excludes_the_paper_itself(searcher: Searcher, sample_index) -> None:  # type: ignore[no-untyped-def]
+    doc_id = sample_index.papers.doc_id(0)
+    hits = searcher.similar(doc_id, limit=5)
+    assert len(hits) == 5 and doc_id not in [hit.paper.doc_id for hit in hits]
+    with pytest.raises(PaperNotFoundError):
+        searcher.similar("no-such-id")
