@@ -258,7 +258,7 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
 def main() -> None:
     """Console-script entry point: one readable line and exit 1 on any expected error."""
     try:
-        app(standalone_mode=False)
+        app()  # usage errors are handled by typer itself: a usage line and exit 2
     except (IndexLayerError, SearchLayerError, OSError) as error:
         if _state["debug"]:
             raise
@@ -268,23 +268,10 @@ def main() -> None:
         typer.echo("papersift: interrupted", err=True)
         sys.exit(130)
     except Exception as error:
-        _exit_on_usage_error(error)
-
-
-def _exit_on_usage_error(error: Exception) -> None:
-    import click
-
-    if isinstance(error, click.exceptions.ClickException):
-        error.show()
-        sys.exit(error.exit_code)
-    if isinstance(error, click.exceptions.Exit):
-        sys.exit(error.exit_code)
-    if isinstance(error, click.exceptions.Abort):
+        if _state["debug"]:
+            raise
+        typer.echo(f"papersift: unexpected error: {error!r} (--debug shows details)", err=True)
         sys.exit(1)
-    if _state["debug"]:
-        raise error
-    typer.echo(f"papersift: unexpected error: {error!r} (run with --debug for details)", err=True)
-    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 """The search page: a plain GET form rendered on the server (works without JavaScript)."""
 
-from __future__ import annotations
-
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -48,8 +46,8 @@ def build_pages(settings: Settings) -> APIRouter:
         q: Annotated[str, Query(max_length=settings.max_query_length)] = "",
         mode: ModeName = "hybrid",
         page: Annotated[int, Query(ge=1, le=1000)] = 1,
-        year_from: Annotated[int | None, Query(ge=0, le=3000)] = None,
-        year_to: Annotated[int | None, Query(ge=0, le=3000)] = None,
+        year_from: Annotated[str, Query(max_length=10)] = "",  # the form sends "" when blank
+        year_to: Annotated[str, Query(max_length=10)] = "",
         category: Annotated[str, Query(max_length=100)] = "",
     ) -> HTMLResponse:
         engine: Engine = request.app.state.engine
@@ -61,7 +59,8 @@ def build_pages(settings: Settings) -> APIRouter:
             context["categories"] = _top_categories(searcher.index.papers)
             if q.strip():
                 body = SearchBody(q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, mode=mode,
-                                  year_from=year_from, year_to=year_to,
+                                  year_from=_year(year_from, "year_from"),
+                                  year_to=_year(year_to, "year_to"),
                                   category=[category] if category else [])  # fmt: skip
                 result = searcher.search(to_request(body))
                 context.update(result=result, hits=result.hits, page=page,
@@ -90,6 +89,15 @@ def build_pages(settings: Settings) -> APIRouter:
         return templates.TemplateResponse(request, "similar.html", context, status_code=status)
 
     return router
+
+
+def _year(value: str, field: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 3000:
+        raise QueryError(field, f"{value!r} is not a year")
+    return int(value)
 
 
 def _top_categories(papers: Any) -> list[str]:

@@ -1,6 +1,8 @@
-"""The JSON API. Parameters are validated by their types; FastAPI answers 422 itself."""
+"""The JSON API. Parameters are validated by their types; FastAPI answers 422 itself.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the endpoints are closures whose annotations name
+limits from the settings, which FastAPI must be able to evaluate.
+"""
 
 from typing import Annotated
 

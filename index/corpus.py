@@ -52,16 +52,20 @@ class LoadReport:
             self.examples.append(SkippedRecord(source, line, reason))
 
     def summary(self) -> str:
-        """One readable paragraph for the CLI."""
+        """A readable paragraph for the CLI: counts, then the first few skipped records."""
+        lines = [self.counts()]
+        lines += [f"  {ex.source}:{ex.line}: {ex.reason}" for ex in self.examples]
+        return "\n".join(lines)
+
+    def counts(self) -> str:
+        """One line: records read, skipped by reason, duplicates."""
         parts = [f"read {self.read} records"]
         if self.skipped_total:
             reasons = ", ".join(f"{count} {reason}" for reason, count in self.skipped.most_common())
             parts.append(f"skipped {self.skipped_total} ({reasons})")
         if self.duplicates:
             parts.append(f"{self.duplicates} duplicate ids (the last one kept)")
-        lines = ["; ".join(parts)]
-        lines += [f"  {ex.source}:{ex.line}: {ex.reason}" for ex in self.examples]
-        return "\n".join(lines)
+        return "; ".join(parts)
 
 
 def load_papers(paths: Sequence[Path | str]) -> tuple[list[Paper], LoadReport]:
@@ -74,7 +78,14 @@ def load_papers(paths: Sequence[Path | str]) -> tuple[list[Paper], LoadReport]:
                 report.duplicates += 1
             by_id[paper.doc_id] = paper
     if not by_id:
-        raise CorpusError(f"no usable papers in {', '.join(map(str, paths))}: {report.summary()}")
+        first = (
+            f"; first at {report.examples[0].source}:{report.examples[0].line}"
+            if report.examples
+            else ""
+        )
+        raise CorpusError(
+            f"no usable papers in {', '.join(map(str, paths))}: {report.counts()}{first}"
+        )
     return list(by_id.values()), report
 
 

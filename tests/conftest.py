@@ -18,7 +18,16 @@ from search.searcher import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PAPERSIFT_SHARED_DATA", ROOT.parent / "shared" / "data"))
-SAMPLE_SIZE = 240
+SAMPLE_STEP = 4  # every 4th demo record: 250 papers spread over all subjects
+# Papers whose text would run as markup if the page did not escape it.
+HOSTILE_PAPERS: list[dict[str, object]] = [
+    {"id": "xss-1", "title": "<script>window.pwned = 1</script> Robust quokka detection",
+     "abstract": "We detect quokka <img src=x onerror=\"window.pwned=2\"> in \"wild\" & 'tame' images.",
+     "authors": "<b>Mallory</b>, Eve", "categories": "cs.CV"},
+    {"id": "xss-2", "title": "Quokka tracking \" onmouseover=\"window.pwned=3",
+     "abstract": "</p><script>window.pwned=4</script> Tracking quokka populations.",
+     "authors": "Trent", "categories": "cs.CV"},
+]  # fmt: skip
 
 
 def shared(*parts: str) -> Path:
@@ -54,9 +63,9 @@ def encoder() -> Encoder:
 
 @pytest.fixture(scope="session")
 def sample_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The first SAMPLE_SIZE records of the shipped demo corpus (real arXiv abstracts)."""
+    """A spread of the shipped demo corpus (real arXiv abstracts)."""
     folder = tmp_path_factory.mktemp("corpus")
-    return write_jsonl(folder / "sample.jsonl", demo_records(SAMPLE_SIZE))
+    return write_jsonl(folder / "sample.jsonl", demo_records()[::SAMPLE_STEP] + HOSTILE_PAPERS)
 
 
 @pytest.fixture(scope="session")

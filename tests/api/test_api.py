@@ -1,0 +1,190 @@
+"""Every endpoint, on the real engine (real model, real index of real abstracts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.engine import Engine
+from api.settings import Settings
+from index.paper_index import PaperIndex
+from tests.api.conftest import assert_canonical_error
+
+
+def search(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/api/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_search_returns_hits_with_snippets_and_paging(client: TestClient) -> None:
+    body = search(client, q="dark matter galaxies", limit=5)
+    assert body["mode"] == "hybrid" and body["limit"] == 5 and body["offset"] == 0
+    assert body["total"] >= 5 and body["took_ms"] > 0 and len(body["hits"]) == 5
+    hit = body["hits"][0]
+    assert {"id", "title", "authors", "year", "categories", "url", "score", "snippet"} <= set(hit)
+    assert hit["explain"] is None
+    marked = [
+        h["snippet"]["text"][start:end].lower()
+        for h in body["hits"]
+        for start, end in h["snippet"]["highlights"]
+    ]
+    assert marked and all(word.startswith(("dark", "matter", "galax")) for word in marked)
+    second_page = search(client, q="dark matter galaxies", limit=5, offset=5)
+    assert [h["rank"] for h in second_page["hits"]] == [6, 7, 8, 9, 10]
+    whole = search(client, q="dark matter galaxies", limit=10)
+    assert [h["id"] for h in whole["hits"]] == [h["id"] for h in body["hits"] + second_page["hits"]]
+
+
+def test_explain_gives_leg_ranks_and_matched_terms(client: TestClient) -> None:
+    hit = search(client, q="quantum entanglement", explain="true", limit=1)["hits"][0]
+    explain = hit["explain"]
+    assert explain["fused_score"] == hit["score"]
+    assert explain["lexical"]["rank"] >= 1 and explain["dense"]["rank"] >= 1
+    assert set(explain["matched_terms"]) <= {"quantum", "entangl"} and explain["matched_terms"]
+
+
+@pytest.mark.parametrize("mode", ["lexical", "dense"])
+def test_single_leg_modes(client: TestClient, mode: str) -> None:
+    hits = search(client, q="neural networks", mode=mode, explain="true")["hits"]
+    other = "dense" if mode == "lexical" else "lexical"
+    assert hits and all(h["explain"][other] is None and h["explain"][mode] for h in hits)
+
+
+def test_convex_fusion_with_alpha(client: TestClient) -> None:
+    lexical_only = search(client, q="quantum states", fusion="convex", alpha=1.0, limit=5)
+    lexical = search(client, q="quantum states", mode="lexical", limit=5)
+    assert [h["id"] for h in lexical_only["hits"]] == [h["id"] for h in lexical["hits"]]
+
+
+def test_rare_category_filter_fills_the_page(client: TestClient, sample_index: PaperIndex) -> None:
+    papers = sample_index.papers
+    counts = {
+        name: int(n)
+        for name, n in zip(papers.category_names, papers.category_rows.getnnz(axis=0), strict=True)
+    }
+    rare = min((name for name, n in counts.items() if n >= 5), key=lambda name: counts[name])
+    assert counts[rare] < sample_index.size / 10
+    body = search(client, q="model", category=rare, limit=5)
+    assert len(body["hits"]) == 5
+    assert all(rare in hit["categories"] for hit in body["hits"])
+
+
+def test_year_and_author_filters(client: TestClient, sample_index: PaperIndex) -> None:
+    paper = sample_index.papers.get(10)
+    surname = paper.authors[0].split()[-1]
+    hits = search(client, q=paper.title, author=surname, year_from=paper.year, year_to=paper.year)[
+        "hits"
+    ]
+    assert hits[0]["id"] == paper.doc_id
+    assert all(hit["year"] == paper.year for hit in hits)
+
+
+def test_post_and_batch_match_get(client: TestClient) -> None:
+    get = search(client, q="black holes", limit=3)
+    post = client.post("/api/search", json={"q": "black holes", "limit": 3}).json()
+    assert [h["id"] for h in post["hits"]] == [h["id"] for h in get["hits"]]
+    batch = client.post(
+        "/api/search/batch",
+        json={"queries": [{"q": "black holes", "limit": 3}, {"q": "spin", "mode": "lexical"}]},
+    )
+    results = batch.json()["results"]
+    assert [h["id"] for h in results[0]["hits"]] == [h["id"] for h in get["hits"]]
+    assert results[1]["mode"] == "lexical"
+
+
+def test_batch_is_capped(client: TestClient) -> None:
+    response = client.post("/api/search/batch", json={"queries": [{"q": "x"}] * 101})
+    assert_canonical_error(response, 422, "queries")
+
+
+def test_paper_and_similar(client: TestClient, sample_index: PaperIndex) -> None:
+    doc_id = sample_index.papers.doc_id(0)
+    paper = client.get(f"/api/papers/{doc_id}").json()
+    assert paper["id"] == doc_id and paper["abstract"]
+    similar = client.get(f"/api/papers/{doc_id}/similar", params={"limit": 4}).json()
+    assert similar["id"] == doc_id and len(similar["hits"]) == 4
+    assert doc_id not in [hit["id"] for hit in similar["hits"]]
+
+
+def test_health_ready_and_stats(client: TestClient, sample_index: PaperIndex) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+    stats = client.get("/api/stats").json()
+    assert stats["documents"] == sample_index.size and stats["dimension"] == 384
+    assert stats["model"] == "all-MiniLM-L6-v2" and stats["format_version"] == 1
+    assert set(stats["index_bytes"]) == {"dense", "lexical", "papers"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": ""}, "q"),
+        ({"q": "x" * 1001}, "q"),
+        ({"q": "   "}, "q"),
+        ({"q": "x", "limit": 0}, "limit"),
+        ({"q": "x", "limit": 101}, "limit"),
+        ({"q": "x", "offset": -1}, "offset"),
+        ({"q": "x", "mode": "fuzzy"}, "mode"),
+        ({"q": "x", "year_from": 2020, "year_to": 2000}, "year_from"),
+        ({"q": "x", "rrf_k": 0}, "rrf_k"),
+        ({"q": "x", "alpha": 2}, "alpha"),
+        ({"q": "x", "limit": "ten"}, "limit"),
+        ({}, "q"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(
+    client: TestClient, params: dict[str, Any], field: str
+) -> None:
+    assert_canonical_error(client.get("/api/search", params=params), 422, field)
+
+
+def test_bad_json_bodies_are_422(client: TestClient) -> None:
+    assert_canonical_error(client.post("/api/search", json={"q": 5}), 422, "q")
+    assert_canonical_error(client.post("/api/search", json={"q": "x", "limit": 500}), 422, "limit")
+    response = client.post(
+        "/api/search", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert_canonical_error(response, 422)
+
+
+def test_unknown_paper_and_route_are_404(client: TestClient) -> None:
+    assert_canonical_error(client.get("/api/papers/no-such-paper"), 404, "id")
+    assert_canonical_error(client.get("/api/papers/no-such-paper/similar"), 404, "id")
+    assert_canonical_error(client.get("/api/nothing"), 404)
+
+
+def test_503_while_the_index_loads(tmp_path: Path) -> None:
+    engine = Engine(tmp_path / "missing-index")  # never started: still loading
+    with TestClient(create_app(Settings(), engine)) as client:
+        engine.wait(30)
+        assert client.get("/healthz").status_code == 200
+        error = assert_canonical_error(client.get("/readyz"), 503)
+        assert "index folder not found" in error["message"]
+        assert_canonical_error(client.get("/api/search", params={"q": "x"}), 503)
+    idle = Engine(tmp_path / "other")
+    app = create_app(Settings(), idle)
+    app.router.lifespan_context = None  # type: ignore[assignment]
+    plain = TestClient(app)
+    response = plain.get("/api/search", params={"q": "x"})
+    assert_canonical_error(response, 503)
+    assert "still loading" in response.json()["error"]["message"]
+    assert response.headers["retry-after"] == "5"
+
+
+def test_openapi_documents_the_endpoints(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/api/search",
+        "/api/search/batch",
+        "/api/papers/{paper_id}",
+        "/api/stats",
+        "/api/papers/{paper_id}/similar",
+        "/healthz",
+        "/readyz",
+    } <= set(paths)
+    assert client.get("/docs").status_code == 200
