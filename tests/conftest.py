@@ -22,7 +22,7 @@ SAMPLE_STEP = 4  # every 4th demo record: 250 papers spread over all subjects
 # Papers whose text would run as markup if the page did not escape it.
 HOSTILE_PAPERS: list[dict[str, object]] = [
     {"id": "xss-1", "title": "<script>window.pwned = 1</script> Robust quokka detection",
-     "abstract": "We detect quokka <img src=x onerror=\"window.pwned=2\"> in \"wild\" & 'tame' images.",
+     "abstract": "Quokka <img src=x onerror=\"window.pwned=2\"> in \"wild\" & 'tame' images.",
      "authors": "<b>Mallory</b>, Eve", "categories": "cs.CV"},
     {"id": "xss-2", "title": "Quokka tracking \" onmouseover=\"window.pwned=3",
      "abstract": "</p><script>window.pwned=4</script> Tracking quokka populations.",
