@@ -42,7 +42,7 @@ def z_score(ranking: Ranking) -> Ranking:
 
 
 def convex_z(lexical: Ranking, dense: Ranking, alpha: float) -> Ranking:
-    """Weighted sum of z-scores over each leg's top 100; a row missing from a leg gets its minimum."""
+    """Weighted sum of z-scores over each leg's top 100; a row missing from a leg gets its min."""
     lexical, dense = z_score(_head(lexical, 100)), z_score(_head(dense, 100))
     rows = np.union1d(lexical.rows, dense.rows)
     total = np.zeros(len(rows))

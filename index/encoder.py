@@ -11,6 +11,7 @@ import contextlib
 import functools
 import logging
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,9 @@ class Encoder:
             raise EncoderError(f"model {model!r} does not say its embedding dimension")
         self.dimension = int(dimension)
         self.encode_query = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._encode_query)
+        # One encode at a time: Hugging Face fast tokenizers fail ("Already borrowed") when shared
+        # by threads, and torch already uses every core for one call.
+        self._lock = threading.Lock()
 
     def encode_documents(self, texts: Sequence[str], progress: bool = False) -> Vectors:
         """Embeddings of `texts` (rows in the same order), longest first for tight batches."""
@@ -91,7 +95,7 @@ class Encoder:
         return vector
 
     def _encode(self, texts: list[str]) -> Vectors:
-        with self._autocast():
+        with self._lock, self._autocast():
             vectors = self._model.encode(
                 texts,
                 batch_size=self.batch_size,

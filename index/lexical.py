@@ -143,6 +143,20 @@ class LexicalIndex:
         candidates = np.flatnonzero(matched).astype(np.int64)
         return top_n(candidates, scores[candidates].astype(np.float64), n)
 
+    def terms_in_row(self, tokens: Sequence[str], row: int) -> list[str]:
+        """The distinct `tokens` that occur in document `row` (binary search in each posting)."""
+        indptr, indices = self.term_frequencies.indptr, self.term_frequencies.indices
+        present = []
+        for term in dict.fromkeys(tokens):
+            term_id = self.term_ids.get(term)
+            if term_id is None:
+                continue
+            rows = indices[indptr[term_id] : indptr[term_id + 1]]
+            position = int(np.searchsorted(rows, row))
+            if position < len(rows) and rows[position] == row:
+                present.append(term)
+        return present
+
     def save(self, folder: Path) -> list[str]:
         """Write the index files into `folder`; returns their names."""
         (folder / VOCABULARY_FILE).write_text(json.dumps(self.vocabulary), encoding="utf-8")

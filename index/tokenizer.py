@@ -77,11 +77,12 @@ class Tokenizer:
 
         Used to highlight matched terms in snippets: a word matches when its term is a query term.
         """
-        spans: list[tuple[str, int, int]] = []
-        for match in WORD.finditer(text):
-            word = match.group(0).lower() if self.settings.lowercase else match.group(0)
-            if word in self._stopwords:
-                continue
-            term = self._stemmer.stemWord(word) if self._stemmer else word
-            spans.append((term, match.start(), match.end()))
-        return spans
+        matches = [
+            (match.group(0).lower() if self.settings.lowercase else match.group(0), match.span())
+            for match in WORD.finditer(text)
+        ]
+        kept = [(word, span) for word, span in matches if word not in self._stopwords]
+        unique = list(dict.fromkeys(word for word, _ in kept))
+        stems = self._stemmer.stemWords(unique) if self._stemmer else unique
+        term_of = dict(zip(unique, stems, strict=True))  # one stemmer call per text, not per word
+        return [(term_of[word], start, end) for word, (start, end) in kept]

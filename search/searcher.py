@@ -11,7 +11,6 @@ import numpy.typing as npt
 
 from index.encoder import Encoder
 from index.paper_index import PaperIndex
-from index.papers import Paper
 from search.errors import PaperNotFoundError, QueryError
 from search.filters import allowed_rows
 from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion
@@ -123,7 +122,6 @@ class Searcher:
         dense: Ranking | None,
         terms: tuple[str, ...] = (),
     ) -> tuple[Hit, ...]:
-        lexical_places, dense_places = _places(lexical), _places(dense)
         hits = []
         for position, (row, score) in enumerate(zip(rows, scores, strict=True)):
             paper = self.index.papers.get(int(row))
@@ -133,26 +131,23 @@ class Searcher:
                     row=int(row),
                     rank=offset + position + 1,
                     score=float(score),
-                    lexical=lexical_places.get(int(row)),
-                    dense=dense_places.get(int(row)),
-                    matched_terms=self._matched_terms(paper, terms),
+                    lexical=_place(lexical, int(row)),
+                    dense=_place(dense, int(row)),
+                    matched_terms=tuple(self.index.lexical.terms_in_row(terms, int(row))),
                     snippet=make_snippet(paper.abstract, set(terms), self.index.tokenizer),
                 )
             )
         return tuple(hits)
 
-    def _matched_terms(self, paper: Paper, terms: tuple[str, ...]) -> tuple[str, ...]:
-        present = {term for term, _, _ in self.index.tokenizer.words(paper.text)}
-        return tuple(term for term in terms if term in present)
 
-
-def _places(ranking: Ranking | None) -> dict[int, LegScore]:
+def _place(ranking: Ranking | None, row: int) -> LegScore | None:
+    """Where `ranking` put `row` (1-based rank and score), or None if it did not retrieve it."""
     if ranking is None:
-        return {}
-    return {
-        int(row): LegScore(rank=rank, score=float(score))
-        for rank, (row, score) in enumerate(zip(ranking.rows, ranking.scores, strict=True), start=1)
-    }
+        return None
+    found = np.flatnonzero(ranking.rows == row)
+    if len(found) == 0:
+        return None
+    return LegScore(rank=int(found[0]) + 1, score=float(ranking.scores[found[0]]))
 
 
 def _validate(request: SearchRequest) -> None:

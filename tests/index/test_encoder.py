@@ -33,3 +33,13 @@ def test_query_embeddings_are_cached_and_read_only(encoder: Encoder) -> None:
 def test_unknown_model_is_a_clear_error() -> None:
     with pytest.raises(EncoderError, match="cannot load embedding model 'no-such/model-xyz'"):
         Encoder("no-such/model-xyz")
+
+
+def test_concurrent_queries_from_threads_are_safe(encoder: Encoder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"query number {i} about transformers" for i in range(24)]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(encoder.encode_query, texts))
+    for text, vector in zip(texts, together, strict=True):
+        np.testing.assert_allclose(vector, encoder.encode_documents([text])[0], atol=1e-5)
