@@ -47,6 +47,8 @@ class FusionChoice(enum.StrEnum):
 
 class DenseKind(enum.StrEnum):
     flat = "flat"
+    fp16 = "fp16"
+    sq8 = "sq8"
     hnsw = "hnsw"
 
 
@@ -83,7 +85,10 @@ def build(
     model: Annotated[str, typer.Option(help="Sentence-transformers model name or folder.")] = (
         BuildOptions.model
     ),
-    dense: Annotated[DenseKind, typer.Option(help="FAISS index: exact or HNSW.")] = DenseKind.flat,
+    dense: Annotated[
+        DenseKind,
+        typer.Option(help="FAISS index: exact float32, exact over fp16/8-bit vectors, or HNSW."),
+    ] = DenseKind.flat,
     batch_size: Annotated[int, typer.Option(min=1, help="Encoding batch size.")] = 32,
 ) -> None:
     """Build an index from corpus files (replaces any index in the folder atomically)."""

@@ -22,6 +22,8 @@ import arxiv
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from index.build import BuildOptions
+from index.dense import DenseSettings
 from index.paper_index import PaperIndex
 from index.tokenizer import Tokenizer
 from search.hits import SearchRequest
@@ -89,21 +91,26 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=130_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--reference-queries", type=int, default=50)
+    parser.add_argument("--dense", choices=["flat", "fp16", "sq8", "hnsw"], default="flat")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference recipe")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
-    folder = arxiv.build_folder(arxiv.RESULTS / f"index-{args.docs}", args.docs)
+    options = BuildOptions(dense=DenseSettings(kind=args.dense))
+    suffix = "" if args.dense == "flat" else f"-{args.dense}"
+    folder = arxiv.build_folder(arxiv.RESULTS / f"index-{args.docs}{suffix}", args.docs, options)
     index = PaperIndex.load(folder)
     searcher = Searcher(index, arxiv.encoder())
     queries = arxiv.queries()[: args.queries]
     for query in queries[:5]:  # warm-up: model, caches, page cache
         searcher.search(SearchRequest(query))
     note = "above 129,535 docs the arXiv records repeat with new ids"
-    report: dict[str, object] = {"docs": index.size, "queries": len(queries), "note": note}
+    report: dict[str, object] = {"docs": index.size, "queries": len(queries), "note": note,
+                                 "dense_index": args.dense}  # fmt: skip
     report["floor"] = percentiles(timed(lambda q: searcher.encoder._encode([q]), queries))
     report["papersift"] = measure_papersift(searcher, queries)
-    if index.size <= REFERENCE_MAX_DOCS:
+    if index.size <= REFERENCE_MAX_DOCS and not args.no_reference:
         papers, _ = arxiv.corpus(index.size)
         tokens = [searcher.index.tokenizer.tokenize(p.text) for p in papers]
         reference = Reference(index, searcher, tokens)
@@ -114,15 +121,15 @@ def main() -> None:
         }
     else:
         report["reference"] = None
-        report["reference_note"] = f"not run above {REFERENCE_MAX_DOCS} docs (rank_bm25 memory)"
+        report["reference_note"] = f"skipped (asked, or above {REFERENCE_MAX_DOCS} docs: memory)"
     report["ratios"] = ratios(report)
     arxiv.RESULTS.mkdir(parents=True, exist_ok=True)
-    (arxiv.RESULTS / f"latency-{args.docs}.json").write_text(json.dumps(report, indent=1))
+    (arxiv.RESULTS / f"latency-{args.docs}{suffix}.json").write_text(json.dumps(report, indent=1))
     if args.json:
         print(json.dumps(report))
     else:
         print_table(report)
-    say(f"wrote {arxiv.RESULTS / f'latency-{args.docs}.json'}")
+    say(f"wrote {arxiv.RESULTS / f'latency-{args.docs}{suffix}.json'}")
 
 
 def ratios(report: dict[str, object]) -> dict[str, float]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
 
+from index.dense import search_on_one_thread
 from index.encoder import Encoder
 from index.paper_index import PaperIndex
 from search.errors import PaperNotFoundError, QueryError
@@ -18,6 +20,8 @@ from search.hits import MODES, Hit, LegScore, SearchRequest, SearchResult
 from search.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
+
+Vector = npt.NDArray[np.float32]
 
 # Each leg's candidates before fusion. Fixed (not derived from the page) so that every page of
 # one query is cut from the same fused ranking; 1,000 is 10x the API's largest limit.
@@ -37,6 +41,9 @@ class Searcher:
         self.index = index
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
+        # Torch releases the GIL while it encodes, so the lexical leg runs alongside.
+        self._encoding_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
+        search_on_one_thread()
         if encoder is not None:
             index.check_encoder(encoder)
         if model is not None:
@@ -59,8 +66,9 @@ class Searcher:
         query_terms = self.index.tokenizer.tokenize(request.query)
         allowed = allowed_rows(self.index.papers, request.filters)
         depth = max(CANDIDATE_DEPTH, request.offset + request.limit)
+        query_vector = self._start_encoding(request)  # runs while the lexical leg is scored
         lexical = self._lexical_leg(query_terms, depth, allowed, request)
-        dense = self._dense_leg(request.query, depth, allowed, request)
+        dense = self._dense_leg(query_vector, depth, allowed)
         fused = self._fuse(lexical, dense, request)
         page = slice(request.offset, request.offset + request.limit)
         terms = tuple(dict.fromkeys(query_terms))
@@ -94,12 +102,17 @@ class Searcher:
         rows, scores = self.index.lexical.top(terms, depth, allowed)
         return Ranking(rows, scores)
 
-    def _dense_leg(
-        self, query: str, depth: int, allowed: npt.NDArray[np.bool_] | None, request: SearchRequest
-    ) -> Ranking | None:
+    def _start_encoding(self, request: SearchRequest) -> Future[Vector] | None:
         if request.mode == "lexical":
             return None
-        rows, scores = self.index.dense.top(self.encoder.encode_query(query), depth, allowed)
+        return self._encoding_pool.submit(self.encoder.encode_query, request.query)
+
+    def _dense_leg(
+        self, query_vector: Future[Vector] | None, depth: int, allowed: npt.NDArray[np.bool_] | None
+    ) -> Ranking | None:
+        if query_vector is None:
+            return None
+        rows, scores = self.index.dense.top(query_vector.result(), depth, allowed)
         return Ranking(rows, scores)
 
     @staticmethod

@@ -20,7 +20,7 @@ class Snippet:
 
 def make_snippet(text: str, terms: Collection[str], tokenizer: Tokenizer) -> Snippet:
     """The window of about WINDOW_CHARS characters with the most matched words."""
-    matches = [(start, end) for term, start, end in tokenizer.words(text) if term in terms]
+    matches = [(start, end) for _, start, end in tokenizer.find(text, terms)]
     start = _best_window_start(text, matches)
     end = min(len(text), start + WINDOW_CHARS)
     if end < len(text):

@@ -69,3 +69,19 @@ def test_hnsw_finds_almost_all_exact_neighbours() -> None:
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown dense index kind"):
         DenseSettings(kind="ivf")
+
+
+@pytest.mark.parametrize("kind", ["fp16", "sq8"])
+def test_quantized_kinds_keep_the_exact_neighbours(kind: str) -> None:
+    vectors = np.load(shared("arxiv", "embeddings", "part-002.npy")).astype(np.float32)
+    exact = DenseIndex.build(vectors, DenseSettings())
+    quantized = DenseIndex.build(vectors, DenseSettings(kind=kind))
+    found = total = 0
+    for row in range(0, len(vectors), 250):
+        truth = set(exact.top(vectors[row], 10)[0].tolist())
+        found += len(truth & set(quantized.top(vectors[row], 10)[0].tolist()))
+        total += 10
+    assert found / total >= (0.99 if kind == "fp16" else 0.95)
+    allowed = np.zeros(len(vectors), dtype=bool)
+    allowed[::50] = True
+    assert all(allowed[quantized.top(vectors[0], 20, allowed)[0]])

@@ -39,3 +39,15 @@ def test_words_give_spans_of_original_text() -> None:
         ("network", "Networks"),
         ("graph", "graphs"),
     ]
+
+
+def test_find_equals_filtering_all_words_on_real_abstracts() -> None:
+    from tests.conftest import demo_records
+
+    tokenizer = Tokenizer()
+    for record in demo_records(120):
+        text = str(record["abstract"])
+        terms = set(tokenizer.tokenize(str(record["title"]))[:4]) | {"model", "learn"}
+        expected = [span for span in tokenizer.words(text) if span[0] in terms]
+        assert tokenizer.find(text, terms) == expected
+    assert tokenizer.find("anything", set()) == []

@@ -1,0 +1,75 @@
+"""Memory and disk per document: resident memory of a server holding the index, and the index
+folder's bytes per document by part (lexical, dense, papers).
+
+    python bench/memory.py --docs 130000 [--json]
+
+RSS is read from /proc for a real `papersift serve` process once /readyz answers, next to a server
+holding a 1,000-paper index (interpreter + torch + model), so the index's own share shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import arxiv
+from http_load import free_port, start_server
+
+from index.manifest import Manifest
+from index.store import current_generation
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def server_rss(folder: Path) -> int:
+    server = start_server(str(folder), free_port())
+    try:
+        return rss_bytes(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def parts(folder: Path) -> dict[str, int]:
+    manifest = Manifest.read(current_generation(folder))
+    sizes: dict[str, int] = {}
+    for name, info in manifest.files.items():
+        part = name.split(".")[0]
+        sizes[part] = sizes.get(part, 0) + info.bytes
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="memory benchmark")
+    parser.add_argument("--docs", type=int, default=130_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    big = arxiv.build_folder(arxiv.RESULTS / f"index-{args.docs}", args.docs)
+    small = arxiv.build_folder(arxiv.RESULTS / "index-1000", 1000)
+    docs = Manifest.read(current_generation(big)).documents
+    big_rss, small_rss = server_rss(big), server_rss(small)
+    disk = parts(big)
+    report = {
+        "docs": docs,
+        "server_rss_bytes": big_rss,
+        "baseline_rss_bytes_1000_docs": small_rss,
+        "index_rss_bytes_per_doc": round((big_rss - small_rss) / (docs - 1000), 1),
+        "disk_bytes_per_doc": {part: round(size / docs, 1) for part, size in disk.items()},
+        "disk_bytes_per_doc_total": round(sum(disk.values()) / docs, 1),
+    }
+    (arxiv.RESULTS / f"memory-{args.docs}.json").write_text(json.dumps(report, indent=1))
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:<32} {value}")
+
+
+if __name__ == "__main__":
+    main()
