@@ -22,7 +22,7 @@ from index import __version__
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """An app serving `engine` (default: one that loads `settings.index` in the background)."""
     settings = settings or Settings()
-    engine = engine or Engine(settings.index, settings.model)
+    engine = engine or Engine(settings.index, settings.model, settings.backend)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -45,6 +45,12 @@ class FusionChoice(enum.StrEnum):
     convex = "convex"
 
 
+class BackendChoice(enum.StrEnum):
+    auto = "auto"
+    torch = "torch"
+    onnx = "onnx"
+
+
 class DenseKind(enum.StrEnum):
     flat = "flat"
     fp16 = "fp16"
@@ -90,10 +96,16 @@ def build(
         typer.Option(help="FAISS index: exact float32, exact over fp16/8-bit vectors, or HNSW."),
     ] = DenseKind.flat,
     batch_size: Annotated[int, typer.Option(min=1, help="Encoding batch size.")] = 32,
+    backend: Annotated[
+        BackendChoice, typer.Option(help="Encoder runtime (auto: ONNX where installed).")
+    ] = BackendChoice.auto,
 ) -> None:
     """Build an index from corpus files (replaces any index in the folder atomically)."""
     options = BuildOptions(
-        model=model, batch_size=batch_size, dense=DenseSettings(kind=dense.value)
+        model=model,
+        batch_size=batch_size,
+        backend=backend.value,
+        dense=DenseSettings(kind=dense.value),
     )
     report = build_index(corpus, index, options, progress=True)
     _print_build(report)

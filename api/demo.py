@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from importlib import resources
 from pathlib import Path
 
-from platformdirs import user_cache_dir
-
 from index.build import BuildOptions, BuildReport, build_index
+from index.cache import cache_dir
 from index.errors import IndexLayerError
 from index.paper_index import PaperIndex
 
 logger = logging.getLogger(__name__)
-
-CACHE_ENV = "PAPERSIFT_CACHE_DIR"
-
-
-def cache_dir() -> Path:
-    """Where papersift keeps indexes it builds by itself (`$PAPERSIFT_CACHE_DIR` overrides)."""
-    return Path(os.environ.get(CACHE_ENV) or user_cache_dir("papersift"))
 
 
 def demo_corpus() -> Path:

@@ -25,9 +25,10 @@ class NotReadyError(Exception):
 class Engine:
     """Holds the `Searcher` once it exists, and why it does not yet."""
 
-    def __init__(self, index: Path | None, model: str | None = None) -> None:
+    def __init__(self, index: Path | None, model: str | None = None, backend: str = "auto") -> None:
         self.index_folder = index
         self.model = model
+        self.backend = backend
         self._searcher: Searcher | None = None
         self._failure: str | None = None
         self._ready = threading.Event()
@@ -75,7 +76,7 @@ class Engine:
             index = PaperIndex.load(folder)
             if self.model is not None:
                 index.check_model_name(self.model)
-            encoder = Encoder(self.model or index.manifest.model.name)
+            encoder = Encoder(self.model or index.manifest.model.name, backend=self.backend)
             self._searcher = Searcher(index, encoder)
             logger.info("index ready: %d papers from %s", index.size, index.generation)
         except (IndexLayerError, OSError) as error:

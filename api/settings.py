@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         default=None,
         description="Query embedding model; must be the index's (unset: the manifest's model).",
     )
+    backend: str = Field(
+        default="auto",
+        pattern="^(auto|torch|onnx)$",
+        description="Query encoder runtime: onnx, torch, or auto (ONNX where installed).",
+    )
     host: str = Field(default="127.0.0.1", description="Interface the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     cors_origins: list[str] = Field(

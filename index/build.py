@@ -29,6 +29,7 @@ class BuildOptions:
 
     model: str = DEFAULT_MODEL
     precision: str = "auto"
+    backend: str = "auto"
     batch_size: int = 32
     tokenizer: TokenizerSettings = field(default_factory=TokenizerSettings)
     bm25: BM25Parameters = field(default_factory=BM25Parameters)
@@ -62,7 +63,9 @@ def build_index(
     started = time.perf_counter()
     papers, load_report = load_papers(list(corpus))
     logger.info("loaded %d papers: %s", len(papers), load_report.summary())
-    encoder = encoder or Encoder(options.model, options.precision, options.batch_size)
+    encoder = encoder or Encoder(
+        options.model, options.precision, options.batch_size, options.backend
+    )
     tokenizer = Tokenizer(options.tokenizer)
     token_lists = [
         tokenizer.tokenize(paper.text)
@@ -95,7 +98,10 @@ def _manifest(
     return Manifest(
         documents=len(papers),
         model=ModelInfo(
-            name=encoder.name, dimension=encoder.dimension, precision=encoder.precision
+            name=encoder.name,
+            dimension=encoder.dimension,
+            precision=encoder.precision,
+            backend=encoder.backend,
         ),
         tokenizer=options.tokenizer,
         bm25=options.bm25,

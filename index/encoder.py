@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import logging
 import os
+import shutil
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
+from index.cache import cache_dir
 from index.errors import EncoderError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,6 +35,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 CHUNK = 256
 QUERY_CACHE_SIZE = 4096
+BACKENDS = ("auto", "torch", "onnx")
 
 Vectors = npt.NDArray[np.float32]
 
@@ -48,6 +53,15 @@ def resolve_model(model: str) -> str:
     return model
 
 
+def onnx_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+        import optimum.onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def cpu_has_fast_bf16() -> bool:
     """bf16 autocast pays off only with AMX or AVX-512 BF16; on plain AVX2 it is ~7x slower."""
     try:
@@ -60,15 +74,23 @@ def cpu_has_fast_bf16() -> bool:
 class Encoder:
     """Normalised sentence embeddings for documents and (cached) queries."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, precision: str = "auto", batch_size: int = 32):
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        precision: str = "auto",
+        batch_size: int = 32,
+        backend: str = "auto",
+    ):
         if precision not in ("auto", "fp32", "bf16"):
             raise EncoderError(f"unknown precision {precision!r} (auto, fp32 or bf16)")
+        if backend not in BACKENDS:
+            raise EncoderError(f"unknown backend {backend!r} ({', '.join(BACKENDS)})")
         self.name = model
-        self.precision = (
-            precision if precision != "auto" else ("bf16" if cpu_has_fast_bf16() else "fp32")
-        )
+        self.backend = backend if backend != "auto" else ("onnx" if onnx_available() else "torch")
+        bf16 = precision == "bf16" or (precision == "auto" and cpu_has_fast_bf16())
+        self.precision = "bf16" if bf16 and self.backend == "torch" else "fp32"
         self.batch_size = batch_size
-        self._model = _load(model)
+        self._model = _load(model, self.backend)
         dimension = _dimension_of(self._model)
         if dimension is None:
             raise EncoderError(f"model {model!r} does not say its embedding dimension")
@@ -107,7 +129,7 @@ class Encoder:
         return array
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
-        if self.precision != "bf16":
+        if self.precision != "bf16" or self.backend != "torch":
             return contextlib.nullcontext()
         import torch
 
@@ -123,18 +145,40 @@ def _dimension_of(model: Any) -> int | None:
     return None if dimension is None else int(dimension)
 
 
-def _load(model: str) -> Any:
+def _load(model: str, backend: str) -> Any:
     path = resolve_model(model)
     try:
         with _quiet_transformers():
             from sentence_transformers import SentenceTransformer
 
+            if backend == "onnx":
+                return SentenceTransformer(str(_onnx_export(path)), device="cpu", backend="onnx")
             return SentenceTransformer(path, device="cpu")
     except Exception as error:  # sentence-transformers raises many types for a bad model
         raise EncoderError(
             f"cannot load embedding model {model!r}: {error}. Give a sentence-transformers model "
             "folder, or a model name already in the local Hugging Face cache."
         ) from error
+
+
+def _onnx_export(path: str) -> Path:
+    """The model exported to ONNX once (about 3 s) into the cache folder, reused afterwards."""
+    from sentence_transformers import SentenceTransformer
+
+    digest = hashlib.sha256(str(Path(path).resolve() if Path(path).exists() else path).encode())
+    folder = cache_dir() / "models" / f"{Path(path).name}-onnx-{digest.hexdigest()[:12]}"
+    if (folder / "onnx" / "model.onnx").is_file():
+        return folder
+    logger.info("exporting %s to ONNX in %s", path, folder)
+    staging = folder.with_name(f".{folder.name}-{os.getpid()}")
+    with warnings.catch_warnings():  # the exporter's tracer warnings are expected and harmless
+        warnings.simplefilter("ignore")
+        SentenceTransformer(path, device="cpu", backend="onnx").save(str(staging))
+    try:
+        os.replace(staging, folder)  # atomic: a crash never leaves a half-exported model
+    except OSError:  # another process finished first
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
 
 
 @contextlib.contextmanager

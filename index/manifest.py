@@ -25,6 +25,7 @@ class ModelInfo:
     dimension: int
     precision: str
     text: str = "title + ' ' + abstract"
+    backend: str = "torch"
 
 
 @dataclass(frozen=True, slots=True)

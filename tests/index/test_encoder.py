@@ -43,3 +43,21 @@ def test_concurrent_queries_from_threads_are_safe(encoder: Encoder) -> None:
         together = list(pool.map(encoder.encode_query, texts))
     for text, vector in zip(texts, together, strict=True):
         np.testing.assert_allclose(vector, encoder.encode_documents([text])[0], atol=1e-5)
+
+
+def test_onnx_and_torch_backends_agree_on_real_abstracts(encoder: Encoder) -> None:
+    from tests.conftest import demo_records
+
+    texts = [f"{r['title']} {r['abstract']}" for r in demo_records(12)]
+    other = "torch" if encoder.backend == "onnx" else "onnx"
+    second = Encoder(backend=other)
+    assert second.backend == other
+    cosine = (encoder.encode_documents(texts) * second.encode_documents(texts)).sum(axis=1)
+    assert cosine.min() > 0.9999
+    query = "sparse attention for long context"
+    assert float(encoder.encode_query(query) @ second.encode_query(query)) > 0.9999
+
+
+def test_unknown_backend_is_refused() -> None:
+    with pytest.raises(EncoderError, match="unknown backend 'tensorrt'"):
+        Encoder(backend="tensorrt")
