@@ -10,7 +10,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
-from index.dense import search_on_one_thread
 from index.encoder import Encoder
 from index.paper_index import PaperIndex
 from search.errors import PaperNotFoundError, QueryError
@@ -43,7 +42,6 @@ class Searcher:
         self._encoder_lock = threading.Lock()
         # Torch releases the GIL while it encodes, so the lexical leg runs alongside.
         self._encoding_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
-        search_on_one_thread()
         if encoder is not None:
             index.check_encoder(encoder)
         if model is not None:
