@@ -40,7 +40,7 @@ class Searcher:
         self.index = index
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
-        # Torch releases the GIL while it encodes, so the lexical leg runs alongside.
+        # The encoder (ONNX Runtime or torch) releases the GIL, so the lexical leg runs alongside.
         self._encoding_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
         if encoder is not None:
             index.check_encoder(encoder)
@@ -115,8 +115,10 @@ class Searcher:
 
     @staticmethod
     def _fuse(lexical: Ranking | None, dense: Ranking | None, request: SearchRequest) -> Ranking:
-        if lexical is None or dense is None:
-            return lexical or dense or Ranking.empty()
+        if lexical is None:
+            return dense if dense is not None else Ranking.empty()
+        if dense is None:
+            return lexical
         weights = (request.lexical_weight, request.dense_weight)
         if request.fusion == "convex":
             if request.alpha is not None:
