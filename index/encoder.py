@@ -171,9 +171,15 @@ def _onnx_export(path: str) -> Path:
         return folder
     logger.info("exporting %s to ONNX in %s", path, folder)
     staging = folder.with_name(f".{folder.name}-{os.getpid()}")
-    with warnings.catch_warnings():  # the exporter's tracer warnings are expected and harmless
-        warnings.simplefilter("ignore")
-        SentenceTransformer(path, device="cpu", backend="onnx").save(str(staging))
+    exporter_log = logging.getLogger("sentence_transformers")
+    level = exporter_log.level
+    exporter_log.setLevel(logging.ERROR)  # it warns that it is exporting: that is the point here
+    try:
+        with warnings.catch_warnings():  # the tracer's warnings are expected and harmless
+            warnings.simplefilter("ignore")
+            SentenceTransformer(path, device="cpu", backend="onnx").save(str(staging))
+    finally:
+        exporter_log.setLevel(level)
     try:
         os.replace(staging, folder)  # atomic: a crash never leaves a half-exported model
     except OSError:  # another process finished first
