@@ -14,7 +14,6 @@ from api.routes import to_request
 from api.schemas import ModeName, SearchBody
 from api.settings import Settings
 from search.errors import PaperNotFoundError, QueryError
-from search.hits import Hit
 from search.snippets import Snippet
 
 PAGE_SIZE = 10
@@ -117,5 +116,3 @@ def _page_links(form: dict[str, Any], page: int, total: int) -> dict[str, str | 
         "next": link(page + 1) if page < last else None,
     }
 
-
-__all__ = ["Hit", "build_pages", "highlight"]
