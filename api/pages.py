@@ -115,4 +115,3 @@ def _page_links(form: dict[str, Any], page: int, total: int) -> dict[str, str | 
         "previous": link(page - 1) if page > 1 else None,
         "next": link(page + 1) if page < last else None,
     }
-

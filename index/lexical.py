@@ -55,6 +55,7 @@ class LexicalIndex:
         self.parameters = parameters
         self.idf = self._idf()
         self.length_norm = self._length_norm()
+        self._all_positive = bool(len(self.idf) == 0 or self.idf.min() > 0)
 
     @property
     def size(self) -> int:
@@ -136,8 +137,11 @@ class LexicalIndex:
         if len(rows) == 0:
             return rows, contributions
         scores = np.bincount(rows, weights=contributions, minlength=self.size)
-        matched = np.zeros(self.size, dtype=bool)
-        matched[rows] = True
+        if self._all_positive:  # then a row's score is non-zero exactly when it holds a term
+            matched = scores > 0
+        else:
+            matched = np.zeros(self.size, dtype=bool)
+            matched[rows] = True
         if allowed is not None:
             matched &= allowed
         candidates = np.flatnonzero(matched).astype(np.int64)
@@ -152,7 +156,7 @@ class LexicalIndex:
             if term_id is None:
                 continue
             rows = indices[indptr[term_id] : indptr[term_id + 1]]
-            position = int(np.searchsorted(rows, row))
+            position = int(np.searchsorted(rows, rows.dtype.type(row)))  # same dtype: no copy
             if position < len(rows) and rows[position] == row:
                 present.append(term)
         return present

@@ -79,3 +79,13 @@ def test_save_and_load_keep_scores(tmp_path) -> None:  # type: ignore[no-untyped
     loaded = LexicalIndex.load(tmp_path, BM25Parameters())
     terms = tokenizer.tokenize("neural networks for physics")
     np.testing.assert_array_equal(loaded.score_all(terms), index.score_all(terms))
+
+
+def test_top_with_negative_scores_still_returns_the_matching_rows() -> None:
+    docs = [["a", "b"], ["a", "b"], ["a"], ["c", "a", "b"]]  # every IDF floors to a negative value
+    ours = LexicalIndex.build(docs, BM25Parameters())
+    reference = BM25Okapi(docs).get_scores(["b"])
+    rows, scores = ours.top(["b"], 10)
+    assert sorted(rows.tolist()) == [0, 1, 3]
+    assert (scores < 0).all()
+    np.testing.assert_allclose(scores, reference[rows], atol=1e-12)
