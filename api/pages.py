@@ -55,7 +55,8 @@ def build_pages(settings: Settings) -> APIRouter:
         context: dict[str, Any] = {"form": form, "categories": [], "hits": [], "error": None}
         try:
             searcher = engine.searcher
-            context["categories"] = _top_categories(searcher.index.papers)
+            papers = searcher.index.papers
+            context["categories"] = sorted(papers.categories_by_frequency[:TOP_CATEGORIES])
             if q.strip():
                 body = SearchBody(q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, mode=mode,
                                   year_from=_year(year_from, "year_from"),
@@ -97,12 +98,6 @@ def _year(value: str, field: str) -> int | None:
     if not value.isdigit() or not 0 < int(value) < 3000:
         raise QueryError(field, f"{value!r} is not a year")
     return int(value)
-
-
-def _top_categories(papers: Any) -> list[str]:
-    counts = papers.category_rows.getnnz(axis=0)
-    order = sorted(range(len(counts)), key=lambda column: (-counts[column], column))
-    return sorted(papers.category_names[column] for column in order[:TOP_CATEGORIES])
 
 
 def _page_links(form: dict[str, Any], page: int, total: int) -> dict[str, str | None]:

@@ -108,10 +108,6 @@ def build_router(settings: Settings) -> APIRouter:
     def stats(searcher: SearcherDep) -> StatsResponse:
         """What is being served: size, model, format, build time, bytes per part."""
         manifest = searcher.index.manifest
-        parts: dict[str, int] = {}
-        for name, info in manifest.files.items():
-            part = name.split(".")[0]
-            parts[part] = parts.get(part, 0) + info.bytes
         return StatsResponse(
             documents=manifest.documents,
             model=manifest.model.name,
@@ -121,7 +117,7 @@ def build_router(settings: Settings) -> APIRouter:
             package_version=manifest.package_version,
             built_at=manifest.created_at,
             index_folder=str(searcher.index.folder),
-            index_bytes=parts,
+            index_bytes=manifest.bytes_by_part(),
         )
 
     return router

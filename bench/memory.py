@@ -37,12 +37,7 @@ def server_rss(folder: Path) -> int:
 
 
 def parts(folder: Path) -> dict[str, int]:
-    manifest = Manifest.read(current_generation(folder))
-    sizes: dict[str, int] = {}
-    for name, info in manifest.files.items():
-        part = name.split(".")[0]
-        sizes[part] = sizes.get(part, 0) + info.bytes
-    return sizes
+    return Manifest.read(current_generation(folder)).bytes_by_part()
 
 
 def main() -> None:

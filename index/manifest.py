@@ -47,6 +47,14 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     package_version: str = __version__
 
+    def bytes_by_part(self) -> dict[str, int]:
+        """File bytes grouped by part: the name before the first dot (dense, lexical, papers)."""
+        sizes: dict[str, int] = {}
+        for name, info in self.files.items():
+            part = name.split(".")[0]
+            sizes[part] = sizes.get(part, 0) + info.bytes
+        return sizes
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 

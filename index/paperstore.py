@@ -70,6 +70,13 @@ class PaperStore:
         mask[self.category_rows.indices[start:end]] = True
         return mask
 
+    @cached_property
+    def categories_by_frequency(self) -> list[str]:
+        """Category names, most papers first (ties by first appearance)."""
+        counts = self.category_rows.getnnz(axis=0)
+        order = sorted(range(len(counts)), key=lambda column: (-counts[column], column))
+        return [self.category_names[column] for column in order]
+
     def rows_with_author(self, text: str) -> npt.NDArray[np.bool_]:
         """A mask of the rows with an author whose name contains `text` (case-insensitive)."""
         needle = text.casefold().strip()
