@@ -82,10 +82,10 @@ def lexical_for(
     if len(papers) == unique:
         return base, seconds
     copies = -(-len(papers) // unique)
-    matrix = sparse.vstack([base.term_frequencies] * copies, format="csr")[: len(papers)].tocsc()
+    matrix = sparse.vstack([base.segments[0]] * copies, format="csr")[: len(papers)].tocsc()
     matrix.sort_indices()
     lengths = np.tile(base.doc_lengths, copies)[: len(papers)]
-    return LexicalIndex(base.vocabulary, matrix, lengths, options.bm25), seconds
+    return LexicalIndex(base.vocabulary, [matrix], lengths, options.bm25), seconds
 
 
 def build_folder(folder: Path, docs: int, options: BuildOptions | None = None) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from index.ranking import Rows, Scores, top_n
+
+Vectors = npt.NDArray[np.float32]
 
 DENSE_FILE = "dense.faiss"
 # flat: exact float32. fp16 / sq8: exact search over vectors stored in 16 / 8 bits (2x / 4x less
@@ -37,24 +40,37 @@ class DenseSettings:
 
 
 class DenseIndex:
-    """Top-k by inner product (cosine, as vectors are normalised)."""
+    """Top-k by inner product (cosine, as vectors are normalised).
 
-    def __init__(self, faiss_index: Any, settings: DenseSettings) -> None:
+    The built vectors live in FAISS. Vectors added later are kept beside it in a small matrix
+    and scanned exactly; deleted rows leave `live`. `compacted()` folds both into one FAISS index.
+    """
+
+    def __init__(
+        self,
+        faiss_index: Any,
+        settings: DenseSettings,
+        added: Vectors | None = None,
+        live: npt.NDArray[np.bool_] | None = None,
+    ) -> None:
         self.faiss_index = faiss_index
         self.settings = settings
+        self.added = added if added is not None else np.empty((0, faiss_index.d), np.float32)
+        self.live = live
         if settings.kind == "hnsw":
             faiss_index.hnsw.efSearch = settings.hnsw_ef_search
 
     @property
     def size(self) -> int:
-        return int(self.faiss_index.ntotal)
+        """Rows, deleted ones included."""
+        return int(self.faiss_index.ntotal) + len(self.added)
 
     @property
     def dimension(self) -> int:
         return int(self.faiss_index.d)
 
     @classmethod
-    def build(cls, vectors: npt.NDArray[np.float32], settings: DenseSettings) -> DenseIndex:
+    def build(cls, vectors: Vectors, settings: DenseSettings) -> DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dimension = vectors.shape[1]
         faiss_index: Any
@@ -73,31 +89,78 @@ class DenseIndex:
         faiss_index.add(vectors)
         return cls(faiss_index, settings)
 
+    def with_added(self, vectors: Vectors) -> DenseIndex:
+        """A new index with `vectors` appended as rows `size`, `size + 1`, ..."""
+        added = np.concatenate([self.added, np.asarray(vectors, np.float32)])
+        live = (
+            None if self.live is None else np.concatenate([self.live, np.ones(len(vectors), bool)])
+        )
+        return DenseIndex(self.faiss_index, self.settings, added, live)
+
+    def with_removed(self, rows: Sequence[int]) -> DenseIndex:
+        live = np.ones(self.size, bool) if self.live is None else self.live.copy()
+        live[np.asarray(rows, np.int64)] = False
+        return DenseIndex(self.faiss_index, self.settings, self.added, live)
+
+    def compacted(self) -> DenseIndex:
+        """One FAISS index over the live rows (vectors read back, never re-encoded)."""
+        vectors = np.concatenate(
+            [self.faiss_index.reconstruct_n(0, self.faiss_index.ntotal), self.added]
+        )
+        if self.live is not None:
+            vectors = vectors[self.live]
+        return DenseIndex.build(vectors, self.settings)
+
     def top(
         self,
-        query: npt.NDArray[np.float32],
+        query: Vectors,
         n: int,
         allowed: npt.NDArray[np.bool_] | None = None,
     ) -> tuple[Rows, Scores]:
-        """The `n` nearest rows to `query`, best first; only `allowed` rows when given."""
-        n = min(n, self.size)
-        if n <= 0:
+        """The `n` nearest live rows to `query`, best first; only `allowed` rows when given."""
+        if self.live is not None:
+            allowed = self.live if allowed is None else allowed & self.live
+        query = np.ascontiguousarray(query.reshape(-1), dtype=np.float32)
+        rows, scores = self._top_built(query, n, allowed)
+        if len(self.added) == 0:
+            return rows, scores
+        added_rows, added_scores = self._top_added(query, n, allowed)
+        return top_n(np.concatenate([rows, added_rows]), np.concatenate([scores, added_scores]), n)
+
+    def _top_built(
+        self, query: Vectors, n: int, allowed: npt.NDArray[np.bool_] | None
+    ) -> tuple[Rows, Scores]:
+        """Top-n from FAISS; allowed rows go in as a bitmap, so the cut comes after filtering."""
+        built = int(self.faiss_index.ntotal)
+        n = min(n, built)
+        if allowed is not None:
+            allowed = allowed[:built]
+        if n <= 0 or (allowed is not None and not allowed.any()):
             return np.empty(0, np.int64), np.empty(0, np.float64)
         params = None
         if allowed is not None:
-            if not allowed.any():
-                return np.empty(0, np.int64), np.empty(0, np.float64)
             bitmap = np.packbits(allowed, bitorder="little")  # must outlive the search
             module: Any = faiss  # the stubs give IDSelectorBitmap C++'s (size, bitmap) signature
             params = self._search_parameters(module.IDSelectorBitmap(bitmap))
-        matrix = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         # One query is faster on one OpenMP thread (17 vs 26 ms at 130K flat on 2 cores), and the
         # encoder's threads need the other core. The setting is per calling thread: set it here.
         faiss.omp_set_num_threads(1)
-        scores, rows = self.faiss_index.search(matrix, n, params=params)
+        scores, rows = self.faiss_index.search(query.reshape(1, -1), n, params=params)
         del params
         found = rows[0] >= 0
         return top_n(rows[0][found].astype(np.int64), scores[0][found].astype(np.float64), n)
+
+    def _top_added(
+        self, query: Vectors, n: int, allowed: npt.NDArray[np.bool_] | None
+    ) -> tuple[Rows, Scores]:
+        """Exact top-n over the added vectors."""
+        built = int(self.faiss_index.ntotal)
+        rows = np.arange(built, self.size, dtype=np.int64)
+        scores = (self.added @ query).astype(np.float64)
+        if allowed is not None:
+            keep = allowed[built:]
+            rows, scores = rows[keep], scores[keep]
+        return top_n(rows, scores, n)
 
     def _search_parameters(self, selector: Any) -> Any:
         module: Any = faiss  # the bundled stubs lack SearchParametersHNSW and `sel`
@@ -105,12 +168,17 @@ class DenseIndex:
             return module.SearchParametersHNSW(sel=selector, efSearch=self.settings.hnsw_ef_search)
         return module.SearchParameters(sel=selector)
 
-    def vector(self, row: int) -> npt.NDArray[np.float32]:
+    def vector(self, row: int) -> Vectors:
         """The stored embedding of `row`."""
+        built = int(self.faiss_index.ntotal)
+        if row >= built:
+            return np.array(self.added[row - built], dtype=np.float32)
         return np.asarray(self.faiss_index.reconstruct(int(row)), dtype=np.float32)
 
     def save(self, folder: Path) -> list[str]:
-        faiss.write_index(self.faiss_index, str(folder / DENSE_FILE))
+        """Write the FAISS file into `folder` (compacting first if rows were added or deleted)."""
+        index = self if len(self.added) == 0 and self.live is None else self.compacted()
+        faiss.write_index(index.faiss_index, str(folder / DENSE_FILE))
         return [DENSE_FILE]
 
     @classmethod

@@ -27,3 +27,11 @@ class ModelMismatchError(IndexLayerError):
 
 class EncoderError(IndexLayerError):
     """The embedding model cannot be loaded."""
+
+
+class IndexWriteError(IndexLayerError):
+    """A change could not be written (read-only folder, disk full); nothing was changed."""
+
+
+class IndexBusyError(IndexLayerError):
+    """Another process holds the index folder's write lock."""

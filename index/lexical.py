@@ -39,27 +39,45 @@ class BM25Parameters:
 
 
 class LexicalIndex:
-    """Exact BM25Okapi scores from a term-frequency matrix."""
+    """Exact BM25Okapi scores from term-frequency matrices.
+
+    Rows live in segments: the built index is one segment; papers added later form a second one,
+    which shares the vocabulary (terms first seen there get new columns). Deleted rows stay in
+    their segment but leave `live`; every statistic (document count, document frequencies, average
+    length) counts live rows only, so scores equal those of a fresh build over the live papers.
+    """
 
     def __init__(
         self,
         vocabulary: Sequence[str],
-        term_frequencies: sparse.csc_matrix,
+        segments: Sequence[sparse.csc_matrix],
         doc_lengths: npt.NDArray[np.int64],
         parameters: BM25Parameters,
+        live: npt.NDArray[np.bool_] | None = None,
+        document_frequency: npt.NDArray[np.int64] | None = None,
     ) -> None:
         self.vocabulary = list(vocabulary)
         self.term_ids = {term: index for index, term in enumerate(self.vocabulary)}
-        self.term_frequencies = term_frequencies
+        self.segments = tuple(segments)
+        self.first_rows = np.cumsum([0] + [int(m.shape[0]) for m in self.segments])[:-1]
         self.doc_lengths = doc_lengths
         self.parameters = parameters
+        self.live = live
+        self.document_frequency = (
+            document_frequency
+            if document_frequency is not None
+            else _column_counts(self.segments, len(self.vocabulary))
+        )
+        self.live_count = self.size if live is None else int(live.sum())
         self.idf = self._idf()
         self.length_norm = self._length_norm()
-        self._all_positive = bool(len(self.idf) == 0 or self.idf.min() > 0)
+        present = self.document_frequency > 0
+        self._all_positive = bool(not present.any() or self.idf[present].min() > 0)
 
     @property
     def size(self) -> int:
-        return int(self.term_frequencies.shape[0])
+        """Rows, deleted ones included (row numbers are stable until compaction)."""
+        return int(self.doc_lengths.shape[0])
 
     @classmethod
     def build(
@@ -67,72 +85,114 @@ class LexicalIndex:
     ) -> LexicalIndex:
         """Index tokenized documents; row i of the index is `token_lists[i]`."""
         term_ids: dict[str, int] = {}
-        rows: list[int] = []
-        columns: list[int] = []
-        counts: list[int] = []
-        for row, tokens in enumerate(token_lists):
-            for term, count in Counter(tokens).items():
-                rows.append(row)
-                columns.append(term_ids.setdefault(term, len(term_ids)))
-                counts.append(count)
-        shape = (len(token_lists), len(term_ids))
-        matrix = sparse.csc_matrix(
-            (np.asarray(counts, np.int32), (np.asarray(rows), np.asarray(columns))), shape=shape
+        matrix = _count_matrix(token_lists, term_ids)
+        return cls(list(term_ids), [matrix], _lengths(token_lists), parameters)
+
+    def with_added(self, token_lists: Sequence[Sequence[str]]) -> LexicalIndex:
+        """A new index with `token_lists` appended as rows `size`, `size + 1`, ..."""
+        term_ids = dict(self.term_ids)
+        batch = _count_matrix(token_lists, term_ids)
+        vocabulary = self.vocabulary + list(term_ids)[len(self.vocabulary) :]
+        width = len(vocabulary)
+        added = [_widened(m, width) for m in self.segments[1:]] + [batch]
+        segments = [self.segments[0], sparse.vstack(added, format="csc")]
+        segments[1].sort_indices()
+        frequency = np.zeros(width, np.int64)
+        frequency[: len(self.document_frequency)] = self.document_frequency
+        frequency += np.diff(batch.indptr)
+        live = (
+            None
+            if self.live is None
+            else np.concatenate([self.live, np.ones(len(token_lists), bool)])
         )
+        lengths = np.concatenate([self.doc_lengths, _lengths(token_lists)])
+        return LexicalIndex(vocabulary, segments, lengths, self.parameters, live, frequency)
+
+    def with_removed(
+        self, rows: Sequence[int], token_lists: Sequence[Sequence[str]]
+    ) -> LexicalIndex:
+        """A new index without `rows` (live rows whose documents were `token_lists`)."""
+        live = np.ones(self.size, bool) if self.live is None else self.live.copy()
+        live[np.asarray(rows, np.int64)] = False
+        frequency = self.document_frequency.copy()
+        for tokens in token_lists:
+            frequency[[self.term_ids[term] for term in set(tokens)]] -= 1
+        return LexicalIndex(
+            self.vocabulary, self.segments, self.doc_lengths, self.parameters, live, frequency
+        )
+
+    def compacted(self) -> LexicalIndex:
+        """One segment of the live rows only, and only the terms they use (a fresh build's form)."""
+        width = len(self.vocabulary)
+        matrix = sparse.vstack([_widened(m, width) for m in self.segments], format="csc")
+        lengths = self.doc_lengths
+        if self.live is not None:
+            matrix, lengths = matrix[np.flatnonzero(self.live)], lengths[self.live]
+        used = np.flatnonzero(self.document_frequency > 0)
+        matrix = sparse.csc_matrix(matrix[:, used])
         matrix.sort_indices()
-        lengths = np.fromiter((len(tokens) for tokens in token_lists), np.int64, len(token_lists))
-        return cls(list(term_ids), matrix, lengths, parameters)
+        vocabulary = [self.vocabulary[term_id] for term_id in used]
+        return LexicalIndex(vocabulary, [matrix], lengths, self.parameters)
 
     def _idf(self) -> Scores:
-        """rank_bm25's IDF: negative values are replaced by epsilon x the mean IDF."""
-        document_frequency = np.diff(self.term_frequencies.indptr).astype(np.float64)
-        size = float(self.size)
+        """rank_bm25's IDF over the terms live documents use; negatives become epsilon x mean."""
+        document_frequency = self.document_frequency.astype(np.float64)
+        size = float(self.live_count)
         idf: Scores = np.log(size - document_frequency + 0.5) - np.log(document_frequency + 0.5)
-        if len(idf) == 0:
+        present = self.document_frequency > 0
+        if not present.any():
             return idf
-        floor = self.parameters.epsilon * (math.fsum(idf.tolist()) / len(idf))
+        floor = self.parameters.epsilon * (math.fsum(idf[present].tolist()) / int(present.sum()))
         return np.where(idf < 0, floor, idf).astype(np.float64)
 
     def _length_norm(self) -> Scores:
         k1, b = self.parameters.k1, self.parameters.b
-        total = int(self.doc_lengths.sum())
-        average = total / self.size if self.size else 1.0
+        lengths = self.doc_lengths if self.live is None else self.doc_lengths[self.live]
+        average = int(lengths.sum()) / self.live_count if self.live_count else 1.0
         norm: Scores = k1 * (1 - b + b * self.doc_lengths.astype(np.float64) / (average or 1.0))
         return norm
 
     def _postings(self, tokens: Sequence[str]) -> tuple[Rows, Scores]:
         """Rows and per-term BM25 contributions of every posting of the query's terms."""
-        k1 = self.parameters.k1
-        indptr, indices, data = (
-            self.term_frequencies.indptr,
-            self.term_frequencies.indices,
-            self.term_frequencies.data,
-        )
         all_rows: list[Rows] = []
         all_scores: list[Scores] = []
         for term, repeats in Counter(tokens).items():
             term_id = self.term_ids.get(term)
             if term_id is None:
                 continue
-            start, end = indptr[term_id], indptr[term_id + 1]
-            rows = indices[start:end].astype(np.int64)
-            frequency = data[start:end].astype(np.float64)
-            weight = frequency * (k1 + 1) / (frequency + self.length_norm[rows])
-            all_rows.append(rows)
-            all_scores.append(repeats * self.idf[term_id] * weight)
+            for first_row, matrix in zip(self.first_rows, self.segments, strict=True):
+                if term_id >= matrix.shape[1]:
+                    continue
+                rows, weight = self._term_weights(matrix, term_id, int(first_row))
+                all_rows.append(rows)
+                all_scores.append(repeats * self.idf[term_id] * weight)
         if not all_rows:
             return np.empty(0, np.int64), np.empty(0, np.float64)
         return np.concatenate(all_rows), np.concatenate(all_scores)
 
+    def _term_weights(
+        self, matrix: sparse.csc_matrix, term_id: int, first_row: int
+    ) -> tuple[Rows, Scores]:
+        """The rows of one term's postings in one segment, and their BM25 term-frequency part."""
+        k1 = self.parameters.k1
+        start, end = matrix.indptr[term_id], matrix.indptr[term_id + 1]
+        rows = matrix.indices[start:end].astype(np.int64) + first_row
+        frequency = matrix.data[start:end].astype(np.float64)
+        weight: Scores = frequency * (k1 + 1) / (frequency + self.length_norm[rows])
+        return rows, weight
+
     def score_all(self, tokens: Sequence[str]) -> Scores:
-        """The BM25 score of every document (0 where no query term occurs)."""
+        """The BM25 score of every row (0 where no query term occurs, and for deleted rows)."""
         rows, contributions = self._postings(tokens)
-        return np.bincount(rows, weights=contributions, minlength=self.size).astype(np.float64)
+        scores = np.bincount(rows, weights=contributions, minlength=self.size).astype(np.float64)
+        if self.live is not None:
+            scores[~self.live] = 0.0
+        return scores
 
     def top(
         self, tokens: Sequence[str], n: int, allowed: npt.NDArray[np.bool_] | None = None
     ) -> tuple[Rows, Scores]:
-        """The `n` best rows that contain at least one query term (and are `allowed`)."""
+        """The `n` best live rows that contain at least one query term (and are `allowed`)."""
         rows, contributions = self._postings(tokens)
         if len(rows) == 0:
             return rows, contributions
@@ -142,6 +202,8 @@ class LexicalIndex:
         else:
             matched = np.zeros(self.size, dtype=bool)
             matched[rows] = True
+        if self.live is not None:
+            matched &= self.live
         if allowed is not None:
             matched &= allowed
         candidates = np.flatnonzero(matched).astype(np.int64)
@@ -149,28 +211,31 @@ class LexicalIndex:
 
     def terms_in_row(self, tokens: Sequence[str], row: int) -> list[str]:
         """The distinct `tokens` that occur in document `row` (binary search in each posting)."""
-        indptr, indices = self.term_frequencies.indptr, self.term_frequencies.indices
+        segment = int(np.searchsorted(self.first_rows, row, side="right")) - 1
+        matrix, local_row = self.segments[segment], row - int(self.first_rows[segment])
+        indptr, indices = matrix.indptr, matrix.indices
         present = []
         for term in dict.fromkeys(tokens):
             term_id = self.term_ids.get(term)
-            if term_id is None:
+            if term_id is None or term_id >= matrix.shape[1]:
                 continue
             rows = indices[indptr[term_id] : indptr[term_id + 1]]
-            position = int(np.searchsorted(rows, rows.dtype.type(row)))  # same dtype: no copy
-            if position < len(rows) and rows[position] == row:
+            position = int(np.searchsorted(rows, rows.dtype.type(local_row)))  # no copy
+            if position < len(rows) and rows[position] == local_row:
                 present.append(term)
         return present
 
     def save(self, folder: Path) -> list[str]:
-        """Write the index files into `folder`; returns their names."""
-        (folder / VOCABULARY_FILE).write_text(json.dumps(self.vocabulary), encoding="utf-8")
-        matrix = self.term_frequencies
+        """Write the index files into `folder`; returns their names. Compacts first if needed."""
+        index = self if len(self.segments) == 1 and self.live is None else self.compacted()
+        (folder / VOCABULARY_FILE).write_text(json.dumps(index.vocabulary), encoding="utf-8")
+        matrix = index.segments[0]
         np.savez(
             folder / POSTINGS_FILE,
             indptr=matrix.indptr,
             rows=matrix.indices,
             term_frequencies=matrix.data,
-            doc_lengths=self.doc_lengths,
+            doc_lengths=index.doc_lengths,
         )
         return [VOCABULARY_FILE, POSTINGS_FILE]
 
@@ -183,4 +248,46 @@ class LexicalIndex:
                 (arrays["term_frequencies"], arrays["rows"], arrays["indptr"]),
                 shape=(len(lengths), len(vocabulary)),
             )
-        return cls(vocabulary, matrix, lengths, parameters)
+        return cls(vocabulary, [matrix], lengths, parameters)
+
+
+def _count_matrix(
+    token_lists: Sequence[Sequence[str]], term_ids: dict[str, int]
+) -> sparse.csc_matrix:
+    """Term frequencies of `token_lists` (rows) over `term_ids`, which new terms are added to."""
+    rows: list[int] = []
+    columns: list[int] = []
+    counts: list[int] = []
+    for row, tokens in enumerate(token_lists):
+        for term, count in Counter(tokens).items():
+            rows.append(row)
+            columns.append(term_ids.setdefault(term, len(term_ids)))
+            counts.append(count)
+    shape = (len(token_lists), len(term_ids))
+    matrix = sparse.csc_matrix(
+        (np.asarray(counts, np.int32), (np.asarray(rows, np.int64), np.asarray(columns, np.int64))),
+        shape=shape,
+    )
+    matrix.sort_indices()
+    return matrix
+
+
+def _lengths(token_lists: Sequence[Sequence[str]]) -> npt.NDArray[np.int64]:
+    return np.fromiter((len(tokens) for tokens in token_lists), np.int64, len(token_lists))
+
+
+def _widened(matrix: sparse.csc_matrix, width: int) -> sparse.csc_matrix:
+    """`matrix` with empty columns appended up to `width` (terms it has never seen)."""
+    extra = width - matrix.shape[1]
+    if extra == 0:
+        return matrix
+    indptr = np.concatenate([matrix.indptr, np.full(extra, matrix.indptr[-1], matrix.indptr.dtype)])
+    return sparse.csc_matrix((matrix.data, matrix.indices, indptr), shape=(matrix.shape[0], width))
+
+
+def _column_counts(segments: Sequence[sparse.csc_matrix], width: int) -> npt.NDArray[np.int64]:
+    """Documents per term over every row of `segments`."""
+    counts = np.zeros(width, np.int64)
+    for matrix in segments:
+        counts[: matrix.shape[1]] += np.diff(matrix.indptr)
+    return counts

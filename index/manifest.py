@@ -44,6 +44,8 @@ class Manifest:
     files: dict[str, FileInfo]
     created_at: str
     build: dict[str, Any] = field(default_factory=dict)
+    # The update log's changes up to this sequence number are folded into these files.
+    log_sequence: int = 0
     format_version: int = FORMAT_VERSION
     package_version: str = __version__
 
@@ -90,6 +92,7 @@ class Manifest:
             files={name: FileInfo(**info) for name, info in data["files"].items()},
             created_at=str(data["created_at"]),
             build=dict(data.get("build", {})),
+            log_sequence=int(data.get("log_sequence", 0)),
             format_version=int(data["format_version"]),
             package_version=str(data["package_version"]),
         )

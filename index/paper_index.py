@@ -32,7 +32,14 @@ class PaperIndex:
 
     @property
     def size(self) -> int:
-        return self.manifest.documents
+        """Papers searchable now (the built ones, plus added, minus deleted)."""
+        return self.papers.live_count
+
+    @property
+    def pending_changes(self) -> int:
+        """Rows added or deleted since the files were written (folded in by compaction)."""
+        deleted = 0 if self.papers.live is None else int((~self.papers.live).sum())
+        return len(self.papers.added) + deleted
 
     @classmethod
     def load(cls, folder: Path | str, verify: bool = True) -> PaperIndex:

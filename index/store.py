@@ -41,12 +41,12 @@ def write_generation(folder: Path, write_files: Callable[[Path], Manifest]) -> P
         manifest = write_files(staging)
         manifest = _with_checksums(manifest, staging)
         _write_durably(staging / MANIFEST_FILE, manifest.to_json().encode("utf-8"))
-        _fsync_folder(staging)
+        fsync_folder(staging)
         generation = folder / f"{GENERATION_PREFIX}{_timestamp()}-{uuid.uuid4().hex[:8]}"
         os.rename(staging, generation)
         _write_durably(folder / f"{CURRENT_FILE}.tmp", generation.name.encode("utf-8"))
         os.replace(folder / f"{CURRENT_FILE}.tmp", folder / CURRENT_FILE)
-        _fsync_folder(folder)
+        fsync_folder(folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -115,7 +115,7 @@ def _fsync_file(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync_folder(path: Path) -> None:
+def fsync_folder(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.encoder import Encoder
+from index.live import LiveIndex
 from index.paper_index import PaperIndex
 from search.errors import PaperNotFoundError, QueryError
 from search.filters import allowed_rows
@@ -32,12 +33,18 @@ class Searcher:
 
     The encoder loads on the first query that needs it (lexical search never loads a model);
     give one to share it or to load it eagerly. It must be the model the index was built with.
+    Given a `LiveIndex`, each query reads its current index once, so a change that lands
+    meanwhile is seen entirely or not at all.
     """
 
     def __init__(
-        self, index: PaperIndex, encoder: Encoder | None = None, model: str | None = None
+        self,
+        index: PaperIndex | LiveIndex,
+        encoder: Encoder | None = None,
+        model: str | None = None,
     ) -> None:
-        self.index = index
+        self.source = index
+        index = self.index
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         # The encoder (ONNX Runtime or torch) releases the GIL, so the lexical leg runs alongside.
@@ -46,6 +53,12 @@ class Searcher:
             index.check_encoder(encoder)
         if model is not None:
             index.check_model_name(model)
+
+    @property
+    def index(self) -> PaperIndex:
+        """The index as of now."""
+        source = self.source
+        return source.index if isinstance(source, LiveIndex) else source
 
     @property
     def encoder(self) -> Encoder:
@@ -61,57 +74,39 @@ class Searcher:
         if request.mode != "lexical":
             _ = self.encoder  # load the model before the clock starts
         started = time.perf_counter()
-        query_terms = self.index.tokenizer.tokenize(request.query)
-        allowed = allowed_rows(self.index.papers, request.filters)
+        index = self.index  # one consistent view for the whole query
+        query_terms = index.tokenizer.tokenize(request.query)
+        allowed = allowed_rows(index.papers, request.filters)
         depth = max(CANDIDATE_DEPTH, request.offset + request.limit)
         query_vector = self._start_encoding(request)  # runs while the lexical leg is scored
-        lexical = self._lexical_leg(query_terms, depth, allowed, request)
-        dense = self._dense_leg(query_vector, depth, allowed)
+        lexical = _lexical_leg(index, query_terms, depth, allowed, request)
+        dense = _dense_leg(index, query_vector, depth, allowed)
         fused = self._fuse(lexical, dense, request)
         page = slice(request.offset, request.offset + request.limit)
         terms = tuple(dict.fromkeys(query_terms))
-        hits = self._hits(
-            fused.rows[page], fused.scores[page], request.offset, lexical, dense, terms
+        hits = _hits(
+            index, fused.rows[page], fused.scores[page], request.offset, lexical, dense, terms
         )
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResult(request, hits, len(fused), took_ms, terms)
 
     def similar(self, doc_id: str, limit: int = 10) -> tuple[Hit, ...]:
         """Papers nearest to `doc_id` by embedding, the paper itself left out."""
-        row = self.index.papers.row_of(doc_id)
+        index = self.index
+        row = index.papers.row_of(doc_id)
         if row is None:
             raise PaperNotFoundError(doc_id)
-        vector = self.index.dense.vector(row)
-        rows, scores = self.index.dense.top(vector, limit + 1)
+        vector = index.dense.vector(row)
+        rows, scores = index.dense.top(vector, limit + 1)
         keep = rows != row
         rows, scores = rows[keep][:limit], scores[keep][:limit]
         dense = Ranking(rows, scores)
-        return self._hits(rows, scores, 0, None, dense)
-
-    def _lexical_leg(
-        self,
-        terms: list[str],
-        depth: int,
-        allowed: npt.NDArray[np.bool_] | None,
-        request: SearchRequest,
-    ) -> Ranking | None:
-        if request.mode == "dense":
-            return None
-        rows, scores = self.index.lexical.top(terms, depth, allowed)
-        return Ranking(rows, scores)
+        return _hits(index, rows, scores, 0, None, dense)
 
     def _start_encoding(self, request: SearchRequest) -> Future[Vector] | None:
         if request.mode == "lexical":
             return None
         return self._encoding_pool.submit(self.encoder.encode_query, request.query)
-
-    def _dense_leg(
-        self, query_vector: Future[Vector] | None, depth: int, allowed: npt.NDArray[np.bool_] | None
-    ) -> Ranking | None:
-        if query_vector is None:
-            return None
-        rows, scores = self.index.dense.top(query_vector.result(), depth, allowed)
-        return Ranking(rows, scores)
 
     @staticmethod
     def _fuse(lexical: Ranking | None, dense: Ranking | None, request: SearchRequest) -> Ranking:
@@ -126,31 +121,57 @@ class Searcher:
             return convex_combination((lexical, dense), weights)
         return reciprocal_rank_fusion((lexical, dense), weights, request.rrf_k)
 
-    def _hits(
-        self,
-        rows: npt.NDArray[np.int64],
-        scores: npt.NDArray[np.float64],
-        offset: int,
-        lexical: Ranking | None,
-        dense: Ranking | None,
-        terms: tuple[str, ...] = (),
-    ) -> tuple[Hit, ...]:
-        hits = []
-        for position, (row, score) in enumerate(zip(rows, scores, strict=True)):
-            paper = self.index.papers.get(int(row))
-            hits.append(
-                Hit(
-                    paper=paper,
-                    row=int(row),
-                    rank=offset + position + 1,
-                    score=float(score),
-                    lexical=_place(lexical, int(row)),
-                    dense=_place(dense, int(row)),
-                    matched_terms=tuple(self.index.lexical.terms_in_row(terms, int(row))),
-                    snippet=make_snippet(paper.abstract, set(terms), self.index.tokenizer),
-                )
+
+def _lexical_leg(
+    index: PaperIndex,
+    terms: list[str],
+    depth: int,
+    allowed: npt.NDArray[np.bool_] | None,
+    request: SearchRequest,
+) -> Ranking | None:
+    if request.mode == "dense":
+        return None
+    rows, scores = index.lexical.top(terms, depth, allowed)
+    return Ranking(rows, scores)
+
+
+def _dense_leg(
+    index: PaperIndex,
+    query_vector: Future[Vector] | None,
+    depth: int,
+    allowed: npt.NDArray[np.bool_] | None,
+) -> Ranking | None:
+    if query_vector is None:
+        return None
+    rows, scores = index.dense.top(query_vector.result(), depth, allowed)
+    return Ranking(rows, scores)
+
+
+def _hits(
+    index: PaperIndex,
+    rows: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    offset: int,
+    lexical: Ranking | None,
+    dense: Ranking | None,
+    terms: tuple[str, ...] = (),
+) -> tuple[Hit, ...]:
+    hits = []
+    for position, (row, score) in enumerate(zip(rows, scores, strict=True)):
+        paper = index.papers.get(int(row))
+        hits.append(
+            Hit(
+                paper=paper,
+                row=int(row),
+                rank=offset + position + 1,
+                score=float(score),
+                lexical=_place(lexical, int(row)),
+                dense=_place(dense, int(row)),
+                matched_terms=tuple(index.lexical.terms_in_row(terms, int(row))),
+                snippet=make_snippet(paper.abstract, set(terms), index.tokenizer),
             )
-        return tuple(hits)
+        )
+    return tuple(hits)
 
 
 def _place(ranking: Ranking | None, row: int) -> LegScore | None:

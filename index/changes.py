@@ -1,0 +1,78 @@
+"""Changes to a loaded index as pure functions: each returns a new `PaperIndex`, never mutates.
+
+A searcher holding the old one keeps a consistent view; the new one shares every unchanged part
+(the built postings, FAISS index and paper file) and adds a small overlay.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from index.paper_index import PaperIndex
+from index.papers import Paper
+from index.update_log import Change
+
+Vectors = npt.NDArray[np.float32]
+
+
+def apply_change(index: PaperIndex, change: Change) -> PaperIndex:
+    if change.kind == "delete":
+        return with_deleted(index, change.deleted)
+    assert change.vectors is not None
+    return with_upserted(index, change.papers, change.vectors)
+
+
+def with_upserted(index: PaperIndex, papers: Sequence[Paper], vectors: Vectors) -> PaperIndex:
+    """`index` with `papers` added, replacing any live paper with the same doc_id."""
+    if vectors.shape != (len(papers), index.dense.dimension):
+        raise ValueError(
+            f"{len(papers)} papers need a {len(papers)} x {index.dense.dimension} matrix of "
+            f"embeddings, got {vectors.shape}"
+        )
+    papers, vectors = last_of_each_id(papers, vectors)
+    replaced = [row for paper in papers if (row := index.papers.row_of(paper.doc_id)) is not None]
+    index = _without_rows(index, replaced)
+    tokens = [index.tokenizer.tokenize(paper.text) for paper in papers]
+    return dataclasses.replace(
+        index,
+        lexical=index.lexical.with_added(tokens),
+        dense=index.dense.with_added(vectors),
+        papers=index.papers.with_added(papers),
+    )
+
+
+def with_deleted(index: PaperIndex, doc_ids: Sequence[str]) -> PaperIndex:
+    """`index` without the live papers in `doc_ids` (unknown ids are ignored)."""
+    rows = {row for doc_id in doc_ids if (row := index.papers.row_of(doc_id)) is not None}
+    return _without_rows(index, sorted(rows))
+
+
+def _without_rows(index: PaperIndex, rows: Sequence[int]) -> PaperIndex:
+    if not rows:
+        return index
+    # The same tokenizer that indexed these papers gives back the terms whose counts drop.
+    tokens = [index.tokenizer.tokenize(index.papers.get(row).text) for row in rows]
+    return dataclasses.replace(
+        index,
+        lexical=index.lexical.with_removed(rows, tokens),
+        dense=index.dense.with_removed(rows),
+        papers=index.papers.with_removed(rows),
+    )
+
+
+def last_of_each_id(papers: Sequence[Paper], vectors: Vectors) -> tuple[list[Paper], Vectors]:
+    """Within one batch, the last paper given for a doc_id wins (as in a corpus file)."""
+    last = {paper.doc_id: position for position, paper in enumerate(papers)}
+    keep = sorted(last.values())
+    return [papers[position] for position in keep], vectors[keep]
+
+
+def live_papers(index: PaperIndex) -> Iterator[Paper]:
+    """The live papers in row order (what a compaction writes), read one at a time."""
+    live = index.papers.live
+    rows = range(len(index.papers)) if live is None else np.flatnonzero(live).tolist()
+    return (index.papers.get(row) for row in rows)

@@ -1,0 +1,211 @@
+"""Live updates: an index changed in place scores exactly like a fresh build of the final corpus."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.build import build_index
+from index.changes import live_papers
+from index.encoder import Encoder
+from index.errors import IndexBusyError, IndexCorruptError
+from index.live import LiveIndex
+from index.paper_index import PaperIndex
+from index.papers import Paper, paper_from_record
+from index.update_log import LOG_FILE
+from search.hits import SearchRequest
+from search.searcher import Searcher
+from tests.conftest import demo_records, write_jsonl
+
+BASE = 120
+ADDED = 30
+REPLACED = 8
+DELETED_BASE = 15
+DELETED_ADDED = 3
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, object]]:
+    return demo_records(BASE + ADDED)
+
+
+@pytest.fixture(scope="module")
+def changes(records: list[dict[str, object]]) -> dict[str, list[Paper] | list[str]]:
+    """The same real changes for every test: new papers, revised papers, deleted ids."""
+    papers = [paper_from_record(record) for record in records]
+    added = papers[BASE:]
+    revised = [
+        dataclasses.replace(paper, abstract=f"{paper.abstract} {papers[-1 - i].abstract}")
+        for i, paper in enumerate(papers[:REPLACED])
+    ]
+    deleted_ids = [p.doc_id for p in papers[40 : 40 + DELETED_BASE]]
+    deleted_ids += [p.doc_id for p in added[:DELETED_ADDED]]
+    return {"added": added, "revised": revised, "deleted": deleted_ids}
+
+
+@pytest.fixture(scope="module")
+def base_folder(
+    tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, object]], encoder: Encoder
+) -> Path:
+    folder = tmp_path_factory.mktemp("live") / "base"
+    corpus = write_jsonl(folder.parent / "base.jsonl", records[:BASE])
+    build_index([corpus], folder, encoder=encoder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def changed_folder(
+    tmp_path_factory: pytest.TempPathFactory, base_folder: Path, changes: dict, encoder: Encoder
+) -> Path:
+    """The base index with the changes applied through the live write path (not compacted)."""
+    folder = tmp_path_factory.mktemp("live") / "changed"
+    shutil.copytree(base_folder, folder)
+    live = LiveIndex(folder)
+    live.upsert(changes["added"], encoder)
+    live.upsert(changes["revised"], encoder)
+    report = live.delete(changes["deleted"])
+    assert report.missing == ()
+    live.close()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def fresh_folder(
+    tmp_path_factory: pytest.TempPathFactory, base_folder: Path, changes: dict, encoder: Encoder
+) -> Path:
+    """A fresh build over the final corpus: what the changed index must equal."""
+    final = {p.doc_id: p for p in live_papers(PaperIndex.load(base_folder))}
+    for paper in [*changes["added"], *changes["revised"]]:
+        final[paper.doc_id] = paper
+    for doc_id in changes["deleted"]:
+        del final[doc_id]
+    folder = tmp_path_factory.mktemp("live") / "fresh"
+    corpus = write_jsonl(folder.parent / "final.jsonl", [_record(p) for p in final.values()])
+    build_index([corpus], folder, encoder=encoder)
+    return folder
+
+
+def _record(paper: Paper) -> dict[str, object]:
+    record = paper.to_record()
+    record["id"] = record.pop("doc_id")
+    return record
+
+
+def _queries(changes: dict) -> list[str]:
+    titles = [p.title for p in changes["added"][:10]] + [p.title for p in changes["revised"]]
+    return [*titles, "neural network training", "quantum spin chain", "galaxy cluster mass"]
+
+
+def _lexical_scores(index: PaperIndex, query: str) -> dict[str, float]:
+    scores = index.lexical.score_all(index.tokenizer.tokenize(query))
+    live = index.papers.live
+    rows = range(len(index.papers)) if live is None else np.flatnonzero(live)
+    return {index.papers.doc_id(int(row)): float(scores[row]) for row in rows}
+
+
+def _assert_same_as_fresh(changed: PaperIndex, fresh: PaperIndex, changes: dict) -> None:
+    assert changed.size == fresh.size
+    for query in _queries(changes):
+        ours, theirs = _lexical_scores(changed, query), _lexical_scores(fresh, query)
+        assert ours.keys() == theirs.keys()
+        for doc_id, score in theirs.items():
+            assert ours[doc_id] == pytest.approx(score, abs=1e-6), (query, doc_id)
+    ours_searcher, fresh_searcher = Searcher(changed), Searcher(fresh)
+    for query in _queries(changes):
+        for mode in ("lexical", "dense", "hybrid"):
+            request = SearchRequest(query=query, mode=mode, limit=10)
+            ours_hits = ours_searcher.search(request).hits
+            fresh_hits = fresh_searcher.search(request).hits
+            assert [h.paper.doc_id for h in ours_hits] == [h.paper.doc_id for h in fresh_hits]
+            assert [h.score for h in ours_hits] == pytest.approx(
+                [h.score for h in fresh_hits], abs=1e-5
+            )
+
+
+def test_changed_index_scores_equal_a_fresh_build(
+    changed_folder: Path, fresh_folder: Path, changes: dict
+) -> None:
+    live = LiveIndex(changed_folder)  # replays the log over the built files
+    assert live.index.pending_changes > 0
+    _assert_same_as_fresh(live.index, PaperIndex.load(fresh_folder), changes)
+
+
+def test_compacted_index_equals_a_fresh_build(
+    tmp_path: Path, changed_folder: Path, fresh_folder: Path, changes: dict
+) -> None:
+    folder = tmp_path / "compacted"
+    shutil.copytree(changed_folder, folder)
+    live = LiveIndex(folder)
+    live.compact()
+    assert live.index.pending_changes == 0
+    assert (folder / LOG_FILE).stat().st_size == 0
+    reloaded = PaperIndex.load(folder)  # checksums of the compacted generation verified
+    _assert_same_as_fresh(reloaded, PaperIndex.load(fresh_folder), changes)
+    assert reloaded.manifest.log_sequence == 3
+
+
+def test_deleted_papers_are_never_returned(changed_folder: Path, changes: dict) -> None:
+    live = LiveIndex(changed_folder)
+    searcher = Searcher(live)
+    deleted = set(changes["deleted"])
+    index = live.index
+    for doc_id in deleted:
+        assert index.papers.row_of(doc_id) is None
+    titles = [p.title for p in changes["added"][:DELETED_ADDED]]
+    for query in [*titles, "a survey of methods"]:
+        for mode in ("lexical", "dense", "hybrid"):
+            result = searcher.search(SearchRequest(query=query, mode=mode, limit=100))
+            assert deleted.isdisjoint(hit.paper.doc_id for hit in result.hits)
+    some_live = index.papers.doc_id(0)
+    similar = searcher.similar(some_live, limit=100)
+    assert deleted.isdisjoint(hit.paper.doc_id for hit in similar)
+
+
+def test_revised_paper_replaces_the_old_version(changed_folder: Path, changes: dict) -> None:
+    index = LiveIndex(changed_folder).index
+    for paper in changes["revised"]:
+        row = index.papers.row_of(paper.doc_id)
+        assert row is not None and index.papers.get(row) == paper
+    assert len(set(index.papers.doc_id(int(r)) for r in np.flatnonzero(index.papers.live))) == (
+        index.size
+    )
+
+
+def test_a_second_writer_is_refused(changed_folder: Path, tmp_path: Path, changes: dict) -> None:
+    folder = tmp_path / "busy"
+    shutil.copytree(changed_folder, folder)
+    first, second = LiveIndex(folder), LiveIndex(folder)
+    first.delete([changes["added"][-1].doc_id])
+    with pytest.raises(IndexBusyError, match="another papersift process"):
+        second.delete([changes["added"][-2].doc_id])
+    first.close()
+    report = second.delete([changes["added"][-2].doc_id])  # reloads: sees the first one's delete
+    assert report.deleted == (changes["added"][-2].doc_id,)
+    assert second.index.papers.row_of(changes["added"][-1].doc_id) is None
+
+
+def test_torn_last_log_line_is_ignored_and_cut(changed_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "torn"
+    shutil.copytree(changed_folder, folder)
+    log = folder / LOG_FILE
+    intact = log.read_bytes()
+    log.write_bytes(intact + b'0badc0de {"sequence": 4, "kind": "del')  # a crash mid-append
+    live = LiveIndex(folder)
+    assert live.index.size == LiveIndex(changed_folder).index.size
+    live.delete([live.index.papers.doc_id(0)])
+    assert log.read_bytes().startswith(intact) and log.read_bytes().count(b"\n") == 4
+
+
+def test_damaged_log_line_refuses_to_load(changed_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "damaged"
+    shutil.copytree(changed_folder, folder)
+    log = folder / LOG_FILE
+    lines = log.read_bytes().split(b"\n")
+    lines[0] = lines[0].replace(b'"kind"', b'"KIND"')
+    log.write_bytes(b"\n".join(lines))
+    with pytest.raises(IndexCorruptError, match=r"updates\.log: line 1 of 3 is damaged"):
+        LiveIndex(folder)
