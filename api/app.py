@@ -16,13 +16,16 @@ from api.errors import error_response, install_error_handlers
 from api.pages import build_pages
 from api.routes import build_router
 from api.settings import Settings
+from api.writes import build_write_router
 from index import __version__
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """An app serving `engine` (default: one that loads `settings.index` in the background)."""
     settings = settings or Settings()
-    engine = engine or Engine(settings.index, settings.model, settings.backend)
+    engine = engine or Engine(
+        settings.index, settings.model, settings.backend, settings.compact_after
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,10 +42,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"]
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
         )
     install_error_handlers(app)
     app.include_router(build_router(settings))
+    app.include_router(build_write_router(settings))
     app.include_router(build_pages(settings))
     static = resources.files("api") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -15,10 +15,12 @@ from typing import Annotated, Any
 
 import typer
 
+from api import cli_updates
 from api.demo import cached_index_folder, demo_corpus, demo_index_folder, ensure_index
 from index.build import BuildOptions, BuildReport, build_index
 from index.dense import DenseSettings
 from index.errors import IndexLayerError
+from index.live import LiveIndex
 from index.paper_index import PaperIndex
 from search.errors import SearchLayerError
 from search.evaluation import evaluate, load_collection
@@ -207,7 +209,7 @@ def _open(index: Path | None) -> PaperIndex:
         report = ensure_index(demo_corpus(), index)
         if report is not None:
             _print_build(report, stream_to_stderr=True)
-    return PaperIndex.load(index)
+    return LiveIndex(index).index  # with the update log's changes
 
 
 def _print_build(report: BuildReport, stream_to_stderr: bool = False) -> None:
@@ -270,6 +272,11 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
         "lexical": asdict(hit.lexical) if hit.lexical else None,
         "dense": asdict(hit.dense) if hit.dense else None,
     }
+
+
+app.command()(cli_updates.add)
+app.command()(cli_updates.delete)
+app.command()(cli_updates.compact)
 
 
 def main() -> None:

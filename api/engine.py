@@ -12,7 +12,7 @@ from pathlib import Path
 from api.demo import demo_corpus, demo_index_folder, ensure_index
 from index.encoder import Encoder
 from index.errors import IndexLayerError
-from index.paper_index import PaperIndex
+from index.live import COMPACT_AFTER, LiveIndex
 from search.searcher import Searcher
 
 logger = logging.getLogger(__name__)
@@ -25,10 +25,17 @@ class NotReadyError(Exception):
 class Engine:
     """Holds the `Searcher` once it exists, and why it does not yet."""
 
-    def __init__(self, index: Path | None, model: str | None = None, backend: str = "auto") -> None:
+    def __init__(
+        self,
+        index: Path | None,
+        model: str | None = None,
+        backend: str = "auto",
+        compact_after: int = COMPACT_AFTER,
+    ) -> None:
         self.index_folder = index
         self.model = model
         self.backend = backend
+        self.compact_after = compact_after
         self._searcher: Searcher | None = None
         self._failure: str | None = None
         self._ready = threading.Event()
@@ -51,6 +58,12 @@ class Engine:
         raise NotReadyError("the index is still loading; try again in a moment")
 
     @property
+    def live(self) -> LiveIndex | None:
+        """The writable index, or None when this engine serves a fixed, read-only one."""
+        source = self.searcher.source
+        return source if isinstance(source, LiveIndex) else None
+
+    @property
     def ready(self) -> bool:
         return self._searcher is not None
 
@@ -68,19 +81,26 @@ class Engine:
         return self._ready.wait(timeout)
 
     def load(self) -> None:
+        """Open the index, recording (not raising) a failure: for the background thread."""
         try:
-            folder = self.index_folder
-            if folder is None:
-                folder = demo_index_folder()
-                ensure_index(demo_corpus(), folder)
-            index = PaperIndex.load(folder)
-            if self.model is not None:
-                index.check_model_name(self.model)
-            encoder = Encoder(self.model or index.manifest.model.name, backend=self.backend)
-            self._searcher = Searcher(index, encoder)
-            logger.info("index ready: %d papers from %s", index.size, index.generation)
+            self.open()
         except (IndexLayerError, OSError) as error:
             self._failure = str(error)
             logger.error("cannot serve: %s", error)
         finally:
             self._ready.set()
+
+    def open(self) -> None:
+        """Open the index (building the demo one if needed) and the query encoder; raises."""
+        folder = self.index_folder
+        if folder is None:
+            folder = demo_index_folder()
+            ensure_index(demo_corpus(), folder)
+        live = LiveIndex(folder, compact_after=self.compact_after)
+        index = live.index
+        if self.model is not None:
+            index.check_model_name(self.model)
+        encoder = Encoder(self.model or index.manifest.model.name, backend=self.backend)
+        self._searcher = Searcher(live, encoder)
+        self._ready.set()
+        logger.info("index ready: %d papers from %s", index.size, index.generation)

@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.engine import NotReadyError
+from api.writes import WriteDeniedError
+from index.errors import IndexBusyError, IndexWriteError
 from search.errors import PaperNotFoundError, QueryError
 
 logger = logging.getLogger(__name__)
@@ -17,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 def error_response(status: int, message: str, field: str | None = None) -> JSONResponse:
     body = {"error": {"status": status, "message": message, "field": field}}
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {503: {"Retry-After": "5"}, 401: {"WWW-Authenticate": "Bearer"}}.get(status)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -40,6 +42,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotReadyError)
     async def not_ready(request: Request, error: NotReadyError) -> JSONResponse:
+        return error_response(503, str(error))
+
+    @app.exception_handler(WriteDeniedError)
+    async def write_denied(request: Request, error: WriteDeniedError) -> JSONResponse:
+        return error_response(error.status, str(error))
+
+    @app.exception_handler(IndexWriteError)
+    @app.exception_handler(IndexBusyError)
+    async def write_failed(request: Request, error: Exception) -> JSONResponse:
+        logger.error("write failed: %s", error)
         return error_response(503, str(error))
 
     @app.exception_handler(StarletteHTTPException)

@@ -77,8 +77,9 @@ def build_pages(settings: Settings) -> APIRouter:
         status = 200
         try:
             searcher = engine.searcher
-            row = searcher.index.papers.row_of(paper_id)
-            context["source"] = searcher.index.papers.get(row) if row is not None else None
+            papers = searcher.index.papers
+            row = papers.row_of(paper_id)
+            context["source"] = papers.get(row) if row is not None else None
             context["hits"] = list(searcher.similar(paper_id, PAGE_SIZE))
         except PaperNotFoundError as error:
             context.update(error=str(error), hits=[])

@@ -96,10 +96,11 @@ def build_router(settings: Settings) -> APIRouter:
     @router.get("/api/papers/{paper_id:path}", response_model=PaperOut, tags=["papers"])
     def paper(searcher: SearcherDep, paper_id: str) -> PaperOut:
         """One paper by its id."""
-        row = searcher.index.papers.row_of(paper_id)
+        papers = searcher.index.papers  # one view: a concurrent change lands before or after
+        row = papers.row_of(paper_id)
         if row is None:
             raise PaperNotFoundError(paper_id)
-        found = searcher.index.papers.get(row)
+        found = papers.get(row)
         record = found.to_record()
         record["id"] = record.pop("doc_id")
         return PaperOut(**record)
@@ -107,16 +108,18 @@ def build_router(settings: Settings) -> APIRouter:
     @router.get("/api/stats", response_model=StatsResponse, tags=["service"])
     def stats(searcher: SearcherDep) -> StatsResponse:
         """What is being served: size, model, format, build time, bytes per part."""
-        manifest = searcher.index.manifest
+        index = searcher.index
+        manifest = index.manifest
         return StatsResponse(
-            documents=manifest.documents,
+            documents=index.size,
+            pending_changes=index.pending_changes,
             model=manifest.model.name,
             dimension=manifest.model.dimension,
             dense_index=manifest.dense.kind,
             format_version=manifest.format_version,
             package_version=manifest.package_version,
             built_at=manifest.created_at,
-            index_folder=str(searcher.index.folder),
+            index_folder=str(index.folder),
             index_bytes=manifest.bytes_by_part(),
         )
 

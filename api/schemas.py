@@ -127,6 +127,7 @@ class SimilarResponse(BaseModel):
 
 class StatsResponse(BaseModel):
     documents: int
+    pending_changes: int = Field(description="Rows changed since the files were last compacted.")
     model: str
     dimension: int
     dense_index: str
@@ -145,3 +146,32 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
+
+
+class PaperIn(BaseModel):
+    """A paper to add or replace. Authors and categories: a list, or one comma/space string."""
+
+    id: str | None = Field(
+        default=None, min_length=1, max_length=500, description="Required in a batch."
+    )
+    title: str = Field(default="", max_length=5_000)
+    abstract: str = Field(default="", max_length=200_000)
+    authors: list[str] | str = Field(default_factory=list)
+    categories: list[str] | str = Field(default_factory=list)
+    year: int | None = Field(default=None, ge=0, le=3000)
+    url: str | None = Field(default=None, max_length=2_000)
+
+
+class UpsertBody(BaseModel):
+    papers: list[PaperIn] = Field(min_length=1)
+
+
+class ChangeOut(BaseModel):
+    """What a write did. `sequence` numbers acknowledged changes; they are durable on disk."""
+
+    sequence: int
+    upserted: list[str]
+    replaced: list[str]
+    deleted: list[str]
+    documents: int = Field(description="Papers searchable after the change.")
+    compacted: bool = Field(description="Whether this change triggered a compaction.")

@@ -5,9 +5,19 @@ from __future__ import annotations
 import uvicorn
 
 from api.app import create_app
+from api.engine import Engine
 from api.settings import Settings
 
 
 def run_server(settings: Settings) -> None:
-    """Serve until interrupted."""
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    """Serve until interrupted.
+
+    A given index is opened (and its checksums verified) before the port opens, so a damaged
+    one stops the server with its error instead of being served. The demo index is built in the
+    background, the page saying so meanwhile.
+    """
+    engine = Engine(settings.index, settings.model, settings.backend, settings.compact_after)
+    if settings.index is not None:
+        engine.open()
+    app = create_app(settings, engine)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

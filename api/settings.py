@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.live import COMPACT_AFTER
 
 
 class Settings(BaseSettings):
@@ -41,3 +43,16 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Longest query accepted, in characters."
     )
     max_batch: int = Field(default=100, ge=1, description="Most queries in one batch request.")
+    write_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for the write endpoints (PUT/POST/DELETE /api/papers). "
+        "Unset: writes are disabled (403).",
+    )
+    max_upsert: int = Field(
+        default=1000, ge=1, le=100_000, description="Most papers in one POST /api/papers."
+    )
+    compact_after: int = Field(
+        default=COMPACT_AFTER,
+        ge=1,
+        description="Rows added or deleted before the update log is folded into the index files.",
+    )

@@ -1,0 +1,105 @@
+"""Write endpoints: add, replace and delete papers in the live index, behind a bearer token.
+
+No `from __future__ import annotations` here, for the same reason as in `routes.py`.
+"""
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header
+
+from api.engine import Engine
+from api.routes import get_engine
+from api.schemas import ChangeOut, ErrorResponse, PaperIn, UpsertBody
+from api.settings import Settings
+from index.live import ChangeReport, LiveIndex
+from index.papers import Paper, RecordError, paper_from_record
+from search.errors import PaperNotFoundError, QueryError
+
+ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422, 503)}
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+class WriteDeniedError(Exception):
+    """401 (no or wrong token) or 403 (writes disabled)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def build_write_router(settings: Settings) -> APIRouter:
+    router = APIRouter(responses=ERRORS, tags=["papers"])  # type: ignore[arg-type]
+
+    def writable(
+        engine: EngineDep,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> LiveIndex:
+        check_token(settings, authorization)
+        live = engine.live
+        if live is None:
+            raise WriteDeniedError(403, "this server serves a read-only index")
+        return live
+
+    Writable = Annotated[LiveIndex, Depends(writable)]
+
+    @router.put("/api/papers/{paper_id:path}", response_model=ChangeOut)
+    def put_paper(live: Writable, engine: EngineDep, paper_id: str, body: PaperIn) -> ChangeOut:
+        """Add the paper, or replace the one with this id. Durable once answered."""
+        if body.id is not None and body.id != paper_id:
+            raise QueryError("id", f"the body's id {body.id!r} differs from the path's")
+        paper = to_paper(body.model_copy(update={"id": paper_id}), "body")
+        return upsert(live, engine, [paper])
+
+    @router.post("/api/papers", response_model=ChangeOut)
+    def post_papers(live: Writable, engine: EngineDep, body: UpsertBody) -> ChangeOut:
+        """Add or replace up to `max_upsert` papers at once (each needs an id); all or none."""
+        if len(body.papers) > settings.max_upsert:
+            raise QueryError("papers", f"at most {settings.max_upsert} papers per request")
+        papers = [to_paper(paper, f"papers.{i}") for i, paper in enumerate(body.papers)]
+        return upsert(live, engine, papers)
+
+    @router.delete("/api/papers/{paper_id:path}", response_model=ChangeOut)
+    def delete_paper(live: Writable, paper_id: str) -> ChangeOut:
+        """Delete the paper; it is never returned again, in any mode."""
+        report = live.delete([paper_id])
+        if report.missing:
+            raise PaperNotFoundError(paper_id)
+        return change_out(report)
+
+    return router
+
+
+def check_token(settings: Settings, authorization: str | None) -> None:
+    if settings.write_token is None:
+        raise WriteDeniedError(
+            403, "writes are disabled on this server; set PAPERSIFT_WRITE_TOKEN to enable them"
+        )
+    expected = f"Bearer {settings.write_token.get_secret_value()}".encode()
+    if not secrets.compare_digest((authorization or "").encode(), expected):
+        raise WriteDeniedError(401, "a valid bearer token is required (Authorization: Bearer ...)")
+
+
+def to_paper(body: PaperIn, field: str) -> Paper:
+    if body.id is None:
+        raise QueryError(f"{field}.id", "every paper needs an id")
+    record: dict[str, Any] = body.model_dump()
+    try:
+        return paper_from_record(record)
+    except RecordError as error:
+        raise QueryError(field, str(error)) from error
+
+
+def upsert(live: LiveIndex, engine: Engine, papers: list[Paper]) -> ChangeOut:
+    return change_out(live.upsert(papers, engine.searcher.encoder))
+
+
+def change_out(report: ChangeReport) -> ChangeOut:
+    return ChangeOut(
+        sequence=report.sequence,
+        upserted=list(report.upserted),
+        replaced=list(report.replaced),
+        deleted=list(report.deleted),
+        documents=report.documents,
+        compacted=report.compacted,
+    )
