@@ -15,7 +15,7 @@ import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -77,7 +77,7 @@ class UpdateLog:
         self.path = path
         self.valid_bytes = 0  # length of the intact prefix, as of the last read
         self.seen_bytes = 0  # length of the file at the last read (a torn tail included)
-        self._handle: BinaryIO | None = None
+        self._descriptor: int | None = None
         self._broken: str | None = None
 
     def read(self) -> list[Change]:
@@ -112,10 +112,11 @@ class UpdateLog:
                                   f"({self._broken}); restart the server to recover")  # fmt: skip
         line = change.to_line()
         try:
-            handle = self._open()
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+            descriptor = self._open()
+            written = 0
+            while written < len(line):  # os.write may write less than asked
+                written += os.write(descriptor, line[written:])
+            os.fsync(descriptor)
         except OSError as error:
             self._cut_back()
             raise IndexWriteError(
@@ -135,29 +136,30 @@ class UpdateLog:
         self.valid_bytes = self.seen_bytes = 0
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
 
-    def _open(self) -> BinaryIO:
-        if self._handle is None:
+    def _open(self) -> int:
+        """The log's file descriptor, unbuffered: nothing of a failed write lingers in a buffer."""
+        if self._descriptor is None:
             created = not self.path.exists()
-            handle = self.path.open("r+b" if not created else "w+b")
-            handle.truncate(self.valid_bytes)  # drop a torn last line before appending after it
-            handle.seek(self.valid_bytes)
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+            os.ftruncate(descriptor, self.valid_bytes)  # drop a torn last line, append after it
+            os.lseek(descriptor, self.valid_bytes, os.SEEK_SET)
             if created:
                 fsync_folder(self.path.parent)
-            self._handle = handle
-        return self._handle
+            self._descriptor = descriptor
+        return self._descriptor
 
     def _cut_back(self) -> None:
         """Undo a partial append; if even that fails, refuse every later write."""
-        if self._handle is None:
+        if self._descriptor is None:
             return
         try:
-            self._handle.truncate(self.valid_bytes)
-            self._handle.seek(self.valid_bytes)
-            os.fsync(self._handle.fileno())
+            os.ftruncate(self._descriptor, self.valid_bytes)
+            os.lseek(self._descriptor, self.valid_bytes, os.SEEK_SET)
+            os.fsync(self._descriptor)
         except OSError as error:
             self._broken = str(error)
             logger.error("%s: cannot undo a failed append: %s", self.path, error)
