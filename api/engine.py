@@ -6,6 +6,7 @@ The app answers `/healthz` at once; search endpoints answer 503 until the index 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class Engine:
         self.backend = backend
         self.compact_after = compact_after
         self._searcher: Searcher | None = None
+        self._document_encoder: Encoder | None = None
+        self._document_encoder_lock = threading.Lock()
         self._failure: str | None = None
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
@@ -62,6 +65,19 @@ class Engine:
         """The writable index, or None when this engine serves a fixed, read-only one."""
         source = self.searcher.source
         return source if isinstance(source, LiveIndex) else None
+
+    @property
+    def document_encoder(self) -> Encoder:
+        """The encoder for added papers: its own model instance on half the cores, so queries
+        neither queue behind a batch of abstracts nor lose every core to it."""
+        with self._document_encoder_lock:
+            if self._document_encoder is None:
+                model = self.searcher.index.manifest.model
+                threads = max(1, (os.cpu_count() or 2) // 2)
+                self._document_encoder = Encoder(
+                    self.model or model.name, backend=self.searcher.encoder.backend, threads=threads
+                )
+            return self._document_encoder
 
     @property
     def ready(self) -> bool:

@@ -91,7 +91,7 @@ def to_paper(body: PaperIn, field: str) -> Paper:
 
 
 def upsert(live: LiveIndex, engine: Engine, papers: list[Paper]) -> ChangeOut:
-    return change_out(live.upsert(papers, engine.searcher.encoder))
+    return change_out(live.upsert(papers, engine.document_encoder))
 
 
 def change_out(report: ChangeReport) -> ChangeOut:

@@ -80,7 +80,10 @@ class Encoder:
         precision: str = "auto",
         batch_size: int = 32,
         backend: str = "auto",
+        threads: int | None = None,
     ):
+        """`threads` caps the ONNX Runtime threads of this encoder (None: all cores); a server
+        gives its document encoder fewer, so queries keep a core while papers are added."""
         if precision not in ("auto", "fp32", "bf16"):
             raise EncoderError(f"unknown precision {precision!r} (auto, fp32 or bf16)")
         if backend not in BACKENDS:
@@ -90,7 +93,7 @@ class Encoder:
         bf16 = precision == "bf16" or (precision == "auto" and cpu_has_fast_bf16())
         self.precision = "bf16" if bf16 and self.backend == "torch" else "fp32"
         self.batch_size = batch_size
-        self._model = _load(model, self.backend)
+        self._model = _load(model, self.backend, threads)
         dimension = _dimension_of(self._model)
         if dimension is None:
             raise EncoderError(f"model {model!r} does not say its embedding dimension")
@@ -145,20 +148,35 @@ def _dimension_of(model: Any) -> int | None:
     return None if dimension is None else int(dimension)
 
 
-def _load(model: str, backend: str) -> Any:
+def _load(model: str, backend: str, threads: int | None = None) -> Any:
     path = resolve_model(model)
     try:
         with _quiet_transformers():
             from sentence_transformers import SentenceTransformer
 
             if backend == "onnx":
-                return SentenceTransformer(str(_onnx_export(path)), device="cpu", backend="onnx")
+                return SentenceTransformer(
+                    str(_onnx_export(path)),
+                    device="cpu",
+                    backend="onnx",
+                    model_kwargs=_onnx_session(threads),
+                )
             return SentenceTransformer(path, device="cpu")
     except Exception as error:  # sentence-transformers raises many types for a bad model
         raise EncoderError(
             f"cannot load embedding model {model!r}: {error}. Give a sentence-transformers model "
             "folder, or a model name already in the local Hugging Face cache."
         ) from error
+
+
+def _onnx_session(threads: int | None) -> dict[str, Any]:
+    if threads is None:
+        return {}
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    return {"session_options": options}
 
 
 def _onnx_export(path: str) -> Path:

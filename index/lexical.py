@@ -8,8 +8,8 @@ per-document length norm are recomputed from the postings at load, so they are a
 
 from __future__ import annotations
 
+import itertools
 import json
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -38,6 +38,43 @@ class BM25Parameters:
         return asdict(self)
 
 
+class Vocabulary:
+    """Term -> column. The built terms' table is shared by every later index; terms first seen
+    after the build go in a small overlay, so adding papers never copies the whole table."""
+
+    def __init__(
+        self,
+        built: Sequence[str],
+        term_ids: dict[str, int] | None = None,
+        added: Sequence[str] = (),
+    ) -> None:
+        self.built = list(built)
+        self.term_ids = term_ids if term_ids is not None else {t: i for i, t in enumerate(built)}
+        self.added = list(added)
+        self.added_ids = {term: len(self.built) + i for i, term in enumerate(self.added)}
+
+    def __len__(self) -> int:
+        return len(self.built) + len(self.added)
+
+    def get(self, term: str) -> int | None:
+        term_id = self.term_ids.get(term)
+        return term_id if term_id is not None else self.added_ids.get(term)
+
+    def __getitem__(self, term: str) -> int:
+        term_id = self.get(term)
+        if term_id is None:
+            raise KeyError(term)
+        return term_id
+
+    def extended(self, token_lists: Sequence[Sequence[str]]) -> Vocabulary:
+        """This vocabulary plus the new terms of `token_lists` (itself if there are none)."""
+        new = [t for t in dict.fromkeys(itertools.chain(*token_lists)) if self.get(t) is None]
+        return Vocabulary(self.built, self.term_ids, self.added + new) if new else self
+
+    def terms(self) -> list[str]:
+        return self.built + self.added
+
+
 class LexicalIndex:
     """Exact BM25Okapi scores from term-frequency matrices.
 
@@ -49,15 +86,16 @@ class LexicalIndex:
 
     def __init__(
         self,
-        vocabulary: Sequence[str],
+        vocabulary: Vocabulary | Sequence[str],
         segments: Sequence[sparse.csc_matrix],
         doc_lengths: npt.NDArray[np.int64],
         parameters: BM25Parameters,
         live: npt.NDArray[np.bool_] | None = None,
         document_frequency: npt.NDArray[np.int64] | None = None,
     ) -> None:
-        self.vocabulary = list(vocabulary)
-        self.term_ids = {term: index for index, term in enumerate(self.vocabulary)}
+        self.vocabulary = (
+            vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
+        )
         self.segments = tuple(segments)
         self.first_rows = np.cumsum([0] + [int(m.shape[0]) for m in self.segments])[:-1]
         self.doc_lengths = doc_lengths
@@ -84,15 +122,14 @@ class LexicalIndex:
         cls, token_lists: Sequence[Sequence[str]], parameters: BM25Parameters
     ) -> LexicalIndex:
         """Index tokenized documents; row i of the index is `token_lists[i]`."""
-        term_ids: dict[str, int] = {}
-        matrix = _count_matrix(token_lists, term_ids)
-        return cls(list(term_ids), [matrix], _lengths(token_lists), parameters)
+        vocabulary = Vocabulary([]).extended(token_lists)
+        matrix = _count_matrix(token_lists, vocabulary)
+        return cls(vocabulary.terms(), [matrix], _lengths(token_lists), parameters)
 
     def with_added(self, token_lists: Sequence[Sequence[str]]) -> LexicalIndex:
         """A new index with `token_lists` appended as rows `size`, `size + 1`, ..."""
-        term_ids = dict(self.term_ids)
-        batch = _count_matrix(token_lists, term_ids)
-        vocabulary = self.vocabulary + list(term_ids)[len(self.vocabulary) :]
+        vocabulary = self.vocabulary.extended(token_lists)
+        batch = _count_matrix(token_lists, vocabulary)
         width = len(vocabulary)
         added = [_widened(m, width) for m in self.segments[1:]] + [batch]
         segments = [self.segments[0], sparse.vstack(added, format="csc")]
@@ -116,7 +153,7 @@ class LexicalIndex:
         live[np.asarray(rows, np.int64)] = False
         frequency = self.document_frequency.copy()
         for tokens in token_lists:
-            frequency[[self.term_ids[term] for term in set(tokens)]] -= 1
+            frequency[[self.vocabulary[term] for term in set(tokens)]] -= 1
         return LexicalIndex(
             self.vocabulary, self.segments, self.doc_lengths, self.parameters, live, frequency
         )
@@ -131,8 +168,10 @@ class LexicalIndex:
         used = np.flatnonzero(self.document_frequency > 0)
         matrix = sparse.csc_matrix(matrix[:, used])
         matrix.sort_indices()
-        vocabulary = [self.vocabulary[term_id] for term_id in used]
-        return LexicalIndex(vocabulary, [matrix], lengths, self.parameters)
+        terms = self.vocabulary.terms()
+        return LexicalIndex(
+            [terms[term_id] for term_id in used], [matrix], lengths, self.parameters
+        )
 
     def _idf(self) -> Scores:
         """rank_bm25's IDF over the terms live documents use; negatives become epsilon x mean."""
@@ -142,7 +181,7 @@ class LexicalIndex:
         present = self.document_frequency > 0
         if not present.any():
             return idf
-        floor = self.parameters.epsilon * (math.fsum(idf[present].tolist()) / int(present.sum()))
+        floor = self.parameters.epsilon * float(idf[present].mean())
         return np.where(idf < 0, floor, idf).astype(np.float64)
 
     def _length_norm(self) -> Scores:
@@ -157,7 +196,7 @@ class LexicalIndex:
         all_rows: list[Rows] = []
         all_scores: list[Scores] = []
         for term, repeats in Counter(tokens).items():
-            term_id = self.term_ids.get(term)
+            term_id = self.vocabulary.get(term)
             if term_id is None:
                 continue
             for first_row, matrix in zip(self.first_rows, self.segments, strict=True):
@@ -216,7 +255,7 @@ class LexicalIndex:
         indptr, indices = matrix.indptr, matrix.indices
         present = []
         for term in dict.fromkeys(tokens):
-            term_id = self.term_ids.get(term)
+            term_id = self.vocabulary.get(term)
             if term_id is None or term_id >= matrix.shape[1]:
                 continue
             rows = indices[indptr[term_id] : indptr[term_id + 1]]
@@ -228,7 +267,9 @@ class LexicalIndex:
     def save(self, folder: Path) -> list[str]:
         """Write the index files into `folder`; returns their names. Compacts first if needed."""
         index = self if len(self.segments) == 1 and self.live is None else self.compacted()
-        (folder / VOCABULARY_FILE).write_text(json.dumps(index.vocabulary), encoding="utf-8")
+        (folder / VOCABULARY_FILE).write_text(
+            json.dumps(index.vocabulary.terms()), encoding="utf-8"
+        )
         matrix = index.segments[0]
         np.savez(
             folder / POSTINGS_FILE,
@@ -252,18 +293,18 @@ class LexicalIndex:
 
 
 def _count_matrix(
-    token_lists: Sequence[Sequence[str]], term_ids: dict[str, int]
+    token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary
 ) -> sparse.csc_matrix:
-    """Term frequencies of `token_lists` (rows) over `term_ids`, which new terms are added to."""
+    """Term frequencies of `token_lists` (rows) over `vocabulary`, which holds all their terms."""
     rows: list[int] = []
     columns: list[int] = []
     counts: list[int] = []
     for row, tokens in enumerate(token_lists):
         for term, count in Counter(tokens).items():
             rows.append(row)
-            columns.append(term_ids.setdefault(term, len(term_ids)))
+            columns.append(vocabulary[term])
             counts.append(count)
-    shape = (len(token_lists), len(term_ids))
+    shape = (len(token_lists), len(vocabulary))
     matrix = sparse.csc_matrix(
         (np.asarray(counts, np.int32), (np.asarray(rows, np.int64), np.asarray(columns, np.int64))),
         shape=shape,
