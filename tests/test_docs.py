@@ -24,7 +24,7 @@ def test_every_setting_is_documented(name: str) -> None:
 def test_every_command_and_option_is_documented() -> None:
     group = typer.main.get_command(app)
     commands = group.commands  # type: ignore[attr-defined]
-    assert set(commands) == {"build", "search", "eval", "serve"}
+    assert set(commands) == {"build", "search", "eval", "serve", "add", "delete", "compact"}
     for name, command in commands.items():
         assert f"### `papersift {name}" in README, name
         for parameter in command.params:
