@@ -26,6 +26,27 @@ def apply_change(index: PaperIndex, change: Change) -> PaperIndex:
     return with_upserted(index, change.papers, change.vectors)
 
 
+def apply_changes(index: PaperIndex, changes: Sequence[Change]) -> PaperIndex:
+    """The net effect of `changes` in one step (replaying a long log one change at a time would
+    rebuild the overlay once per change). Per doc_id the last change wins, as it would in order:
+    deletes first, then every paper whose last change is an upsert."""
+    last: dict[str, tuple[Paper, Vectors] | None] = {}
+    for change in changes:
+        for doc_id in change.deleted:
+            last[doc_id] = None
+        vectors = change.vectors if change.vectors is not None else np.empty((0, 0), np.float32)
+        for paper, vector in zip(change.papers, vectors, strict=True):
+            last.pop(paper.doc_id, None)  # keep the order of the latest version
+            last[paper.doc_id] = (paper, vector)
+    deleted = [doc_id for doc_id, upsert in last.items() if upsert is None]
+    upserts = [upsert for upsert in last.values() if upsert is not None]
+    index = with_deleted(index, deleted)
+    if not upserts:
+        return index
+    vectors = np.stack([vector for _, vector in upserts]).astype(np.float32)
+    return with_upserted(index, [paper for paper, _ in upserts], vectors)
+
+
 def with_upserted(index: PaperIndex, papers: Sequence[Paper], vectors: Vectors) -> PaperIndex:
     """`index` with `papers` added, replacing any live paper with the same doc_id."""
     if vectors.shape != (len(papers), index.dense.dimension):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from index.changes import apply_change, live_papers
+from index.changes import apply_change, apply_changes, live_papers
 from index.encoder import Encoder, Vectors
 from index.errors import IndexBusyError, IndexWriteError
 from index.manifest import Manifest
@@ -76,6 +76,8 @@ class LiveIndex:
 
     def upsert_encoded(self, papers: Sequence[Paper], vectors: Vectors) -> ChangeReport:
         """`upsert` with the papers' embeddings already computed (same model as the index)."""
+        if not papers:
+            return ChangeReport(self._sequence, documents=self._index.size)
         with self._write_lock:
             self._prepare_to_write()
             change = Change(self._sequence + 1, papers=tuple(papers), vectors=vectors)
@@ -114,9 +116,9 @@ class LiveIndex:
     def _load(self) -> tuple[PaperIndex, int]:
         index = PaperIndex.load(self.folder)
         sequence = index.manifest.log_sequence
-        for change in self._log.read():
-            if change.sequence > sequence:  # older ones are already in the files
-                index, sequence = apply_change(index, change), change.sequence
+        changes = [c for c in self._log.read() if c.sequence > sequence]  # older: in the files
+        if changes:
+            index, sequence = apply_changes(index, changes), changes[-1].sequence
         if index.pending_changes:
             logger.info("replayed the update log: %d rows changed", index.pending_changes)
         return index, sequence

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -187,3 +188,28 @@ def test_eval_on_a_scifact_slice(tmp_path: Path, capsys, monkeypatch) -> None:  
         assert set(mode) == {"ndcg@10", "recall@100", "mrr@10"}
         assert 0.4 < mode["ndcg@10"] <= 1.0
     assert len(json.loads(per_query.read_text())["per_query"]["hybrid"]) == 40
+
+
+def test_add_delete_compact_change_the_index_in_place(  # type: ignore[no-untyped-def]
+    tmp_path: Path, sample_index_folder: Path, capsys, monkeypatch
+) -> None:
+    folder = tmp_path / "idx"
+    shutil.copytree(sample_index_folder, folder)
+    new = demo_records()[1::4][:3]  # records the sample (every 4th from 0) does not hold
+    corpus = write_jsonl(tmp_path / "new.jsonl", new)
+    code, out, err = run_cli(["add", str(corpus), "--index", str(folder)], capsys, monkeypatch)
+    assert code == 0, err
+    assert "added 3 papers, replaced 0" in out and "logged durably" in out
+    code, out, _ = run_cli(["search", str(new[0]["title"]), "--index", str(folder), "--json",
+                            "--mode", "lexical", "--limit", "1"], capsys, monkeypatch)  # fmt: skip
+    assert json.loads(out)["hits"][0]["doc_id"] == new[0]["id"]
+    code, out, err = run_cli(
+        ["delete", str(new[0]["id"]), "no-such-id", "--index", str(folder)], capsys, monkeypatch
+    )
+    assert "deleted 1 papers" in out
+    assert_one_line_error(code, err, "1 ids not in the index: no-such-id")
+    code, out, _ = run_cli(["compact", "--index", str(folder)], capsys, monkeypatch)
+    assert code == 0 and "compacted 2 changed rows" in out  # the replay nets add + delete
+    code, out, _ = run_cli(["search", str(new[0]["title"]), "--index", str(folder), "--json",
+                            "--mode", "lexical", "--limit", "5"], capsys, monkeypatch)  # fmt: skip
+    assert new[0]["id"] not in [hit["doc_id"] for hit in json.loads(out)["hits"]]
