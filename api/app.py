@@ -15,7 +15,7 @@ from api.engine import Engine
 from api.errors import error_response, install_error_handlers
 from api.pages import build_pages
 from api.routes import build_router
-from api.settings import Settings
+from api.settings import Settings, milvus_target
 from api.writes import build_write_router
 from index import __version__
 
@@ -24,7 +24,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """An app serving `engine` (default: one that loads `settings.index` in the background)."""
     settings = settings or Settings()
     engine = engine or Engine(
-        settings.index, settings.model, settings.backend, settings.compact_after
+        settings.index,
+        settings.model,
+        settings.runtime,
+        settings.compact_after,
+        milvus_target(settings),
     )
 
     @asynccontextmanager

@@ -14,18 +14,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
 
 from api import cli_updates
+from api.cli_milvus import build_milvus, milvus_target
 from api.demo import cached_index_folder, demo_corpus, demo_index_folder, ensure_index
+from api.settings import Settings
 from index.build import BuildOptions, BuildReport, build_index
 from index.dense import DenseSettings
 from index.errors import IndexLayerError
 from index.live import LiveIndex
 from index.paper_index import PaperIndex
+from index.ray_encoding import LOCAL as LOCAL_RAY
+from index.ray_encoding import RayEncoding
 from search.errors import SearchLayerError
 from search.evaluation import evaluate, load_collection
 from search.hits import Hit, SearchRequest, SearchResult
+from search.milvus import MilvusSearcher
 from search.searcher import Searcher
+from search.service import SearchService
 
 app = typer.Typer(
     help="papersift: hybrid (BM25 + dense) search over paper abstracts.",
@@ -47,10 +54,15 @@ class FusionChoice(enum.StrEnum):
     convex = "convex"
 
 
-class BackendChoice(enum.StrEnum):
+class RuntimeChoice(enum.StrEnum):
     auto = "auto"
     torch = "torch"
     onnx = "onnx"
+
+
+class BackendChoice(enum.StrEnum):
+    local = "local"
+    milvus = "milvus"
 
 
 class DenseKind(enum.StrEnum):
@@ -67,6 +79,18 @@ IndexOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+BackendOption = Annotated[
+    BackendChoice, typer.Option(help="local: an index folder; milvus: a Milvus collection.")
+]
+MilvusUriOption = Annotated[
+    str | None, typer.Option(help="Milvus URI for --backend milvus (or PAPERSIFT_MILVUS_URI).")
+]
+MilvusTokenOption = Annotated[
+    str | None, typer.Option(help="Milvus token (or PAPERSIFT_MILVUS_TOKEN).")
+]
+MilvusCollectionOption = Annotated[
+    str | None, typer.Option(help="Milvus collection alias [default: papersift].")
+]
 
 
 @app.callback()
@@ -89,7 +113,9 @@ def build(
     corpus: Annotated[
         list[Path], typer.Argument(help="JSONL, JSONL.gz or CSV files, or BEIR folders.")
     ],
-    index: Annotated[Path, typer.Option("--index", "-i", help="Index folder to write.")],
+    index: Annotated[
+        Path | None, typer.Option("--index", "-i", help="Index folder to write (local backend).")
+    ] = None,
     model: Annotated[str, typer.Option(help="Sentence-transformers model name or folder.")] = (
         BuildOptions.model
     ),
@@ -98,17 +124,41 @@ def build(
         typer.Option(help="FAISS index: exact float32, exact over fp16/8-bit vectors, or HNSW."),
     ] = DenseKind.flat,
     batch_size: Annotated[int, typer.Option(min=1, help="Encoding batch size.")] = 32,
-    backend: Annotated[
-        BackendChoice, typer.Option(help="Encoder runtime (auto: ONNX where installed).")
-    ] = BackendChoice.auto,
+    runtime: Annotated[
+        RuntimeChoice, typer.Option(help="Encoder runtime (auto: ONNX where installed).")
+    ] = RuntimeChoice.auto,
+    backend: BackendOption = BackendChoice.local,
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
+    milvus_collection: MilvusCollectionOption = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="[ADDRESS]",
+            help="Encode with Ray Data: alone, a local Ray; with ADDRESS (auto, host:port, "
+            "ray://host:port), that cluster.",
+        ),
+    ] = None,
+    ray_actors: Annotated[int, typer.Option(min=1, help="Encoder actors for --ray.")] = 2,
+    ray_gpus: Annotated[
+        float, typer.Option(min=0, help="GPUs per encoder actor for --ray (0: CPU).")
+    ] = 0.0,
 ) -> None:
     """Build an index from corpus files (replaces any index in the folder atomically)."""
     options = BuildOptions(
         model=model,
         batch_size=batch_size,
-        backend=backend.value,
+        backend=runtime.value,
         dense=DenseSettings(kind=dense.value),
+        ray=RayEncoding(ray, ray_actors, gpus_per_actor=ray_gpus) if ray is not None else None,
     )
+    if backend == BackendChoice.milvus:
+        target = milvus_target(milvus_uri, milvus_token, milvus_collection)
+        typer.echo(build_milvus(corpus, target, options))
+        return
+    if index is None:
+        raise typer.BadParameter("--index is required for the local backend", param_hint="--index")
     report = build_index(corpus, index, options, progress=True)
     _print_build(report)
 
@@ -126,9 +176,17 @@ def search(
         str | None, typer.Option(help="Embedding model for queries (must be the index's).")
     ] = None,
     json_output: JsonOption = False,
+    backend: BackendOption = BackendChoice.local,
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
+    milvus_collection: MilvusCollectionOption = None,
 ) -> None:
     """Search an index and print the hits."""
-    searcher = Searcher(_open(index), model=model)
+    searcher: SearchService
+    if backend == BackendChoice.milvus:
+        searcher = MilvusSearcher(milvus_target(milvus_uri, milvus_token, milvus_collection))
+    else:
+        searcher = Searcher(_open(index), model=model)
     request = SearchRequest(
         query=query,
         mode=mode.value,
@@ -189,16 +247,23 @@ def serve(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Port to listen on [default: 8000].")
     ] = None,
+    backend: Annotated[
+        BackendChoice | None, typer.Option(help="local or milvus [default: local].")
+    ] = None,
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
+    milvus_collection: MilvusCollectionOption = None,
 ) -> None:
     """Serve the search page and JSON API (settings also from PAPERSIFT_* variables)."""
     from api.server import run_server
-    from api.settings import Settings
 
-    given = {"index": index, "host": host, "port": port}
+    given = {"index": index, "host": host, "port": port, "milvus_uri": milvus_uri,
+             "backend": backend.value if backend else None, "milvus_collection": milvus_collection,
+             "milvus_token": SecretStr(milvus_token) if milvus_token else None}  # fmt: skip
     settings = Settings().model_copy(update={k: v for k, v in given.items() if v is not None})
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
     typer.echo(f"papersift: serving http://{shown}:{settings.port}/  (API docs: /docs)")
-    if settings.index is None:
+    if settings.index is None and settings.backend == "local":
         typer.echo("papersift: serving the demo corpus; its index is built on first start")
     run_server(settings)
 
@@ -279,8 +344,25 @@ app.command()(cli_updates.delete)
 app.command()(cli_updates.compact)
 
 
+def ray_address_given(argv: list[str]) -> list[str]:
+    """`--ray` may stand alone (a local Ray): then give it the value `local` for the parser.
+
+    The next word is taken as its ADDRESS only when it looks like one (`auto`, `local`,
+    `host:port`, `ray://...`), so `build --ray corpus.jsonl` still reads a corpus.
+    """
+    out = list(argv)
+    for position, word in enumerate(out):
+        if word == "--ray":
+            following = out[position + 1] if position + 1 < len(out) else ""
+            if not (following in ("auto", LOCAL_RAY) or ":" in following):
+                out.insert(position + 1, LOCAL_RAY)
+            break
+    return out
+
+
 def main() -> None:
     """Console-script entry point: one readable line and exit 1 on any expected error."""
+    sys.argv = ray_address_given(sys.argv)
     try:
         app()  # usage errors are handled by typer itself: a usage line and exit 2
     except (IndexLayerError, SearchLayerError, OSError) as error:

@@ -14,7 +14,10 @@ from api.demo import demo_corpus, demo_index_folder, ensure_index
 from index.encoder import Encoder
 from index.errors import IndexLayerError
 from index.live import COMPACT_AFTER, LiveIndex
+from search.errors import SearchLayerError
+from search.milvus import MilvusSearcher, MilvusTarget
 from search.searcher import Searcher
+from search.service import SearchService
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +33,16 @@ class Engine:
         self,
         index: Path | None,
         model: str | None = None,
-        backend: str = "auto",
+        runtime: str = "auto",
         compact_after: int = COMPACT_AFTER,
+        milvus: MilvusTarget | None = None,
     ) -> None:
         self.index_folder = index
         self.model = model
-        self.backend = backend
+        self.runtime = runtime
         self.compact_after = compact_after
-        self._searcher: Searcher | None = None
+        self.milvus_target = milvus
+        self._searcher: SearchService | None = None
         self._document_encoder: Encoder | None = None
         self._document_encoder_lock = threading.Lock()
         self._failure: str | None = None
@@ -53,7 +58,7 @@ class Engine:
         return engine
 
     @property
-    def searcher(self) -> Searcher:
+    def searcher(self) -> SearchService:
         if self._searcher is not None:
             return self._searcher
         if self._failure is not None:
@@ -62,9 +67,14 @@ class Engine:
 
     @property
     def live(self) -> LiveIndex | None:
-        """The writable index, or None when this engine serves a fixed, read-only one."""
-        source = self.searcher.source
+        """The writable local index, or None (a fixed, read-only index, or the milvus backend)."""
+        source = getattr(self.searcher, "source", None)
         return source if isinstance(source, LiveIndex) else None
+
+    @property
+    def milvus(self) -> MilvusSearcher | None:
+        searcher = self.searcher
+        return searcher if isinstance(searcher, MilvusSearcher) else None
 
     @property
     def document_encoder(self) -> Encoder:
@@ -72,10 +82,10 @@ class Engine:
         neither queue behind a batch of abstracts nor lose every core to it."""
         with self._document_encoder_lock:
             if self._document_encoder is None:
-                model = self.searcher.index.manifest.model
+                query_encoder = self.searcher.encoder
                 threads = max(1, (os.cpu_count() or 2) // 2)
                 self._document_encoder = Encoder(
-                    self.model or model.name, backend=self.searcher.encoder.backend, threads=threads
+                    query_encoder.name, backend=query_encoder.backend, threads=threads
                 )
             return self._document_encoder
 
@@ -100,7 +110,7 @@ class Engine:
         """Open the index, recording (not raising) a failure: for the background thread."""
         try:
             self.open()
-        except (IndexLayerError, OSError) as error:
+        except (IndexLayerError, SearchLayerError, OSError) as error:
             self._failure = str(error)
             logger.error("cannot serve: %s", error)
         finally:
@@ -108,6 +118,11 @@ class Engine:
 
     def open(self) -> None:
         """Open the index (building the demo one if needed) and the query encoder; raises."""
+        if self.milvus_target is not None:
+            encoder = Encoder(self.model, backend=self.runtime) if self.model else None
+            self._searcher = MilvusSearcher(self.milvus_target, encoder)
+            self._ready.set()
+            return
         folder = self.index_folder
         if folder is None:
             folder = demo_index_folder()
@@ -116,7 +131,7 @@ class Engine:
         index = live.index
         if self.model is not None:
             index.check_model_name(self.model)
-        encoder = Encoder(self.model or index.manifest.model.name, backend=self.backend)
+        encoder = Encoder(self.model or index.manifest.model.name, backend=self.runtime)
         self._searcher = Searcher(live, encoder)
         self._ready.set()
         logger.info("index ready: %d papers from %s", index.size, index.generation)

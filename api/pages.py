@@ -55,8 +55,7 @@ def build_pages(settings: Settings) -> APIRouter:
         context: dict[str, Any] = {"form": form, "categories": [], "hits": [], "error": None}
         try:
             searcher = engine.searcher
-            papers = searcher.index.papers
-            context["categories"] = sorted(papers.categories_by_frequency[:TOP_CATEGORIES])
+            context["categories"] = sorted(searcher.categories()[:TOP_CATEGORIES])
             if q.strip():
                 body = SearchBody(q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, mode=mode,
                                   year_from=_year(year_from, "year_from"),
@@ -77,9 +76,7 @@ def build_pages(settings: Settings) -> APIRouter:
         status = 200
         try:
             searcher = engine.searcher
-            papers = searcher.index.papers
-            row = papers.row_of(paper_id)
-            context["source"] = papers.get(row) if row is not None else None
+            context["source"] = searcher.paper(paper_id)
             context["hits"] = list(searcher.similar(paper_id, PAGE_SIZE))
         except PaperNotFoundError as error:
             context.update(error=str(error), hits=[])

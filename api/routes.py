@@ -25,7 +25,7 @@ from api.schemas import (
 from api.settings import Settings
 from search.errors import PaperNotFoundError, QueryError
 from search.hits import Filters, SearchRequest
-from search.searcher import Searcher
+from search.service import SearchService
 
 ERRORS = {code: {"model": ErrorResponse} for code in (404, 422, 503)}
 
@@ -35,11 +35,11 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_searcher(request: Request) -> Searcher:
+def get_searcher(request: Request) -> SearchService:
     return get_engine(request).searcher
 
 
-SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+SearcherDep = Annotated[SearchService, Depends(get_searcher)]
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -96,37 +96,22 @@ def build_router(settings: Settings) -> APIRouter:
     @router.get("/api/papers/{paper_id:path}", response_model=PaperOut, tags=["papers"])
     def paper(searcher: SearcherDep, paper_id: str) -> PaperOut:
         """One paper by its id."""
-        papers = searcher.index.papers  # one view: a concurrent change lands before or after
-        row = papers.row_of(paper_id)
-        if row is None:
+        found = searcher.paper(paper_id)
+        if found is None:
             raise PaperNotFoundError(paper_id)
-        found = papers.get(row)
         record = found.to_record()
         record["id"] = record.pop("doc_id")
         return PaperOut(**record)
 
     @router.get("/api/stats", response_model=StatsResponse, tags=["service"])
     def stats(searcher: SearcherDep) -> StatsResponse:
-        """What is being served: size, model, format, build time, bytes per part."""
-        index = searcher.index
-        manifest = index.manifest
-        return StatsResponse(
-            documents=index.size,
-            pending_changes=index.pending_changes,
-            model=manifest.model.name,
-            dimension=manifest.model.dimension,
-            dense_index=manifest.dense.kind,
-            format_version=manifest.format_version,
-            package_version=manifest.package_version,
-            built_at=manifest.created_at,
-            index_folder=str(index.folder),
-            index_bytes=manifest.bytes_by_part(),
-        )
+        """What is being served: backend, size, model, format, build time, bytes per part."""
+        return StatsResponse(**searcher.stats())
 
     return router
 
 
-def run_search(searcher: Searcher, body: SearchBody, settings: Settings) -> SearchResponse:
+def run_search(searcher: SearchService, body: SearchBody, settings: Settings) -> SearchResponse:
     if body.limit > settings.max_limit:
         raise QueryError("limit", f"must be at most {settings.max_limit}")
     if len(body.q) > settings.max_query_length:

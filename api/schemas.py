@@ -126,6 +126,7 @@ class SimilarResponse(BaseModel):
 
 
 class StatsResponse(BaseModel):
+    backend: str = Field(description="local (index folder) or milvus (a collection).")
     documents: int
     pending_changes: int = Field(description="Rows changed since the files were last compacted.")
     model: str

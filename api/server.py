@@ -6,7 +6,7 @@ import uvicorn
 
 from api.app import create_app
 from api.engine import Engine
-from api.settings import Settings
+from api.settings import Settings, milvus_target
 
 
 def run_server(settings: Settings) -> None:
@@ -16,8 +16,14 @@ def run_server(settings: Settings) -> None:
     one stops the server with its error instead of being served. The demo index is built in the
     background, the page saying so meanwhile.
     """
-    engine = Engine(settings.index, settings.model, settings.backend, settings.compact_after)
-    if settings.index is not None:
+    engine = Engine(
+        settings.index,
+        settings.model,
+        settings.runtime,
+        settings.compact_after,
+        milvus_target(settings),
+    )
+    if settings.index is not None or settings.backend == "milvus":
         engine.open()
     app = create_app(settings, engine)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

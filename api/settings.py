@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.live import COMPACT_AFTER
+from search.milvus import MilvusError, MilvusTarget
 
 
 class Settings(BaseSettings):
@@ -25,10 +26,24 @@ class Settings(BaseSettings):
         default=None,
         description="Query embedding model; must be the index's (unset: the manifest's model).",
     )
-    backend: str = Field(
+    runtime: str = Field(
         default="auto",
         pattern="^(auto|torch|onnx)$",
         description="Query encoder runtime: onnx, torch, or auto (ONNX where installed).",
+    )
+    backend: str = Field(
+        default="local",
+        pattern="^(local|milvus)$",
+        description="Where the index lives: local (FAISS + BM25 files) or milvus (a collection).",
+    )
+    milvus_uri: str | None = Field(
+        default=None, description="Milvus server URI (backend milvus), e.g. http://host:19530."
+    )
+    milvus_token: SecretStr | None = Field(
+        default=None, description="Milvus token (user:password or API key), if it needs one."
+    )
+    milvus_collection: str = Field(
+        default="papersift", description="Milvus collection (or alias) holding the papers."
     )
     host: str = Field(default="127.0.0.1", description="Interface the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
@@ -56,3 +71,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Rows added or deleted before the update log is folded into the index files.",
     )
+
+
+def milvus_target(settings: Settings) -> MilvusTarget | None:
+    """The Milvus collection to serve, or None for the local backend."""
+    if settings.backend != "milvus":
+        return None
+    if not settings.milvus_uri:
+        raise MilvusError("backend milvus needs a Milvus URI: --milvus-uri or PAPERSIFT_MILVUS_URI")
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
+    return MilvusTarget(settings.milvus_uri, token, settings.milvus_collection)

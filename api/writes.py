@@ -12,7 +12,7 @@ from api.engine import Engine
 from api.routes import get_engine
 from api.schemas import ChangeOut, ErrorResponse, PaperIn, UpsertBody
 from api.settings import Settings
-from index.live import ChangeReport, LiveIndex
+from index.live import ChangeReport
 from index.papers import Paper, RecordError, paper_from_record
 from search.errors import PaperNotFoundError, QueryError
 
@@ -32,37 +32,41 @@ def build_write_router(settings: Settings) -> APIRouter:
     router = APIRouter(responses=ERRORS, tags=["papers"])  # type: ignore[arg-type]
 
     def writable(
-        engine: EngineDep,
-        authorization: Annotated[str | None, Header()] = None,
-    ) -> LiveIndex:
+        engine: EngineDep, authorization: Annotated[str | None, Header()] = None
+    ) -> Engine:
         check_token(settings, authorization)
-        live = engine.live
-        if live is None:
+        if engine.live is None and engine.milvus is None:
             raise WriteDeniedError(403, "this server serves a read-only index")
-        return live
+        return engine
 
-    Writable = Annotated[LiveIndex, Depends(writable)]
+    Writable = Annotated[Engine, Depends(writable)]
 
     @router.put("/api/papers/{paper_id:path}", response_model=ChangeOut)
-    def put_paper(live: Writable, engine: EngineDep, paper_id: str, body: PaperIn) -> ChangeOut:
+    def put_paper(engine: Writable, paper_id: str, body: PaperIn) -> ChangeOut:
         """Add the paper, or replace the one with this id. Durable once answered."""
         if body.id is not None and body.id != paper_id:
             raise QueryError("id", f"the body's id {body.id!r} differs from the path's")
-        paper = to_paper(body.model_copy(update={"id": paper_id}), "body")
-        return upsert(live, engine, [paper])
+        return upsert(engine, [to_paper(body.model_copy(update={"id": paper_id}), "body")])
 
     @router.post("/api/papers", response_model=ChangeOut)
-    def post_papers(live: Writable, engine: EngineDep, body: UpsertBody) -> ChangeOut:
+    def post_papers(engine: Writable, body: UpsertBody) -> ChangeOut:
         """Add or replace up to `max_upsert` papers at once (each needs an id); all or none."""
         if len(body.papers) > settings.max_upsert:
             raise QueryError("papers", f"at most {settings.max_upsert} papers per request")
-        papers = [to_paper(paper, f"papers.{i}") for i, paper in enumerate(body.papers)]
-        return upsert(live, engine, papers)
+        return upsert(
+            engine, [to_paper(paper, f"papers.{i}") for i, paper in enumerate(body.papers)]
+        )
 
     @router.delete("/api/papers/{paper_id:path}", response_model=ChangeOut)
-    def delete_paper(live: Writable, paper_id: str) -> ChangeOut:
+    def delete_paper(engine: Writable, paper_id: str) -> ChangeOut:
         """Delete the paper; it is never returned again, in any mode."""
-        report = live.delete([paper_id])
+        if engine.milvus is not None:
+            deleted = engine.milvus.delete([paper_id])
+            report = ChangeReport(0, deleted=tuple(deleted), missing=() if deleted else (paper_id,),
+                                  documents=engine.milvus.size)  # fmt: skip
+        else:
+            assert engine.live is not None
+            report = engine.live.delete([paper_id])
         if report.missing:
             raise PaperNotFoundError(paper_id)
         return change_out(report)
@@ -90,8 +94,13 @@ def to_paper(body: PaperIn, field: str) -> Paper:
         raise QueryError(field, str(error)) from error
 
 
-def upsert(live: LiveIndex, engine: Engine, papers: list[Paper]) -> ChangeOut:
-    return change_out(live.upsert(papers, engine.document_encoder))
+def upsert(engine: Engine, papers: list[Paper]) -> ChangeOut:
+    if engine.milvus is not None:
+        replaced = engine.milvus.upsert(papers, engine.document_encoder)
+        ids = tuple(dict.fromkeys(paper.doc_id for paper in papers))
+        return change_out(ChangeReport(0, ids, tuple(replaced), documents=engine.milvus.size))
+    assert engine.live is not None
+    return change_out(engine.live.upsert(papers, engine.document_encoder))
 
 
 def change_out(report: ChangeReport) -> ChangeOut:

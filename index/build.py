@@ -12,11 +12,12 @@ from tqdm import tqdm
 
 from index.corpus import LoadReport, load_papers
 from index.dense import DenseIndex, DenseSettings
-from index.encoder import DEFAULT_MODEL, Encoder
+from index.encoder import DEFAULT_MODEL, Encoder, Vectors
 from index.lexical import BM25Parameters, LexicalIndex
 from index.manifest import Manifest, ModelInfo
 from index.papers import Paper
 from index.paperstore import write_papers
+from index.ray_encoding import RayEncoding, encode_with_ray
 from index.store import now_iso, write_generation
 from index.tokenizer import Tokenizer, TokenizerSettings
 
@@ -34,6 +35,7 @@ class BuildOptions:
     tokenizer: TokenizerSettings = field(default_factory=TokenizerSettings)
     bm25: BM25Parameters = field(default_factory=BM25Parameters)
     dense: DenseSettings = field(default_factory=DenseSettings)
+    ray: RayEncoding | None = None  # encode through Ray Data instead of in this process
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def build_index(
     ]
     lexical = LexicalIndex.build(token_lists, options.bm25)
     encode_started = time.perf_counter()
-    vectors = encoder.encode_documents([paper.text for paper in papers], progress=progress)
+    vectors = encode(encoder, [paper.text for paper in papers], options, progress)
     encode_seconds = time.perf_counter() - encode_started
     dense = DenseIndex.build(vectors, options.dense)
 
@@ -86,6 +88,15 @@ def build_index(
     generation = write_generation(Path(folder), write_files)
     seconds = time.perf_counter() - started
     return BuildReport(len(papers), load_report, seconds, encode_seconds, generation)
+
+
+def encode(
+    encoder: Encoder, texts: list[str], options: BuildOptions, progress: bool = False
+) -> Vectors:
+    """The documents' embeddings, here or (with `options.ray`) by a Ray actor pool."""
+    if options.ray is None:
+        return encoder.encode_documents(texts, progress=progress)
+    return encode_with_ray(texts, encoder.name, encoder.backend, options.ray)
 
 
 def _manifest(

@@ -19,7 +19,7 @@ import pytrec_eval
 from index.corpus import resolve_corpus_file
 from search.errors import QueryError
 from search.hits import Mode, SearchRequest
-from search.searcher import Searcher
+from search.service import SearchService
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def load_collection(folder: Path, split: str = "test") -> Collection:
 
 
 def evaluate(
-    searcher: Searcher,
+    searcher: SearchService,
     collection: Collection,
     modes: Iterable[Mode] = ("lexical", "dense", "hybrid"),
     request_for: Callable[[str, Mode], SearchRequest] | None = None,
@@ -100,7 +100,7 @@ def score_run(mode: str, run: Run, qrels: Qrels) -> ModeReport:
     return ModeReport(mode, metrics, per_query)
 
 
-def _run_of(searcher: Searcher, request: SearchRequest) -> dict[str, float]:
+def _run_of(searcher: SearchService, request: SearchRequest) -> dict[str, float]:
     hits = searcher.search(request).hits
     # Scores that encode our rank exactly: trec_eval sorts by score, then by doc id.
     return {hit.paper.doc_id: float(len(hits) - position) for position, hit in enumerate(hits)}

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +14,7 @@ import numpy.typing as npt
 from index.encoder import Encoder
 from index.live import LiveIndex
 from index.paper_index import PaperIndex
+from index.papers import Paper
 from search.errors import PaperNotFoundError, QueryError
 from search.filters import allowed_rows
 from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion
@@ -70,7 +72,7 @@ class Searcher:
         return self._encoder
 
     def search(self, request: SearchRequest) -> SearchResult:
-        _validate(request)
+        validate(request)
         if request.mode != "lexical":
             _ = self.encoder  # load the model before the clock starts
         started = time.perf_counter()
@@ -102,6 +104,31 @@ class Searcher:
         rows, scores = rows[keep][:limit], scores[keep][:limit]
         dense = Ranking(rows, scores)
         return _hits(index, rows, scores, 0, None, dense)
+
+    def paper(self, doc_id: str) -> Paper | None:
+        papers = self.index.papers  # one view: a concurrent change lands before or after
+        row = papers.row_of(doc_id)
+        return None if row is None else papers.get(row)
+
+    def categories(self) -> list[str]:
+        return self.index.papers.categories_by_frequency
+
+    def stats(self) -> dict[str, Any]:
+        index = self.index
+        manifest = index.manifest
+        return {
+            "backend": "local",
+            "documents": index.size,
+            "pending_changes": index.pending_changes,
+            "model": manifest.model.name,
+            "dimension": manifest.model.dimension,
+            "dense_index": manifest.dense.kind,
+            "format_version": manifest.format_version,
+            "package_version": manifest.package_version,
+            "built_at": manifest.created_at,
+            "index_folder": str(index.folder),
+            "index_bytes": manifest.bytes_by_part(),
+        }
 
     def _start_encoding(self, request: SearchRequest) -> Future[Vector] | None:
         if request.mode == "lexical":
@@ -184,7 +211,7 @@ def _place(ranking: Ranking | None, row: int) -> LegScore | None:
     return LegScore(rank=int(found[0]) + 1, score=float(ranking.scores[found[0]]))
 
 
-def _validate(request: SearchRequest) -> None:
+def validate(request: SearchRequest) -> None:
     if not request.query.strip():
         raise QueryError("q", "the query is empty")
     if request.mode not in MODES:

@@ -44,6 +44,27 @@ def demo_records(count: int | None = None) -> list[dict[str, object]]:
     return records[:count] if count else records
 
 
+def scifact_slice(folder: Path, queries: int, others: int) -> Path:
+    """A real BEIR folder cut from SciFact: `queries` test queries, every abstract judged for
+    them and `others` unjudged ones (skips where ../shared/data is absent)."""
+    source = shared("scifact")
+    qrels_lines = (source / "qrels" / "test.tsv").read_text().splitlines()
+    all_queries = [json.loads(line) for line in (source / "queries.jsonl").read_text().splitlines()]
+    judged = {line.split("\t")[0] for line in qrels_lines[1:]}
+    kept_queries = [q for q in all_queries if q["_id"] in judged][:queries]
+    kept_ids = {q["_id"] for q in kept_queries}
+    kept_qrels = [line for line in qrels_lines[1:] if line.split("\t")[0] in kept_ids]
+    relevant = {line.split("\t")[1] for line in kept_qrels}
+    corpus = [json.loads(line) for line in (source / "corpus.jsonl").read_text().splitlines()]
+    docs = [d for d in corpus if d["_id"] in relevant]
+    docs += [d for d in corpus if d["_id"] not in relevant][:others]
+    (folder / "qrels").mkdir(parents=True)
+    write_jsonl(folder / "corpus.jsonl", docs)
+    write_jsonl(folder / "queries.jsonl", kept_queries)
+    (folder / "qrels" / "test.tsv").write_text("\n".join([qrels_lines[0], *kept_qrels]) + "\n")
+    return folder
+
+
 def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path

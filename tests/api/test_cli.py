@@ -12,7 +12,7 @@ import pytest
 from api.cli import main
 from index.manifest import MANIFEST_FILE
 from index.store import current_generation
-from tests.conftest import demo_records, write_jsonl
+from tests.conftest import demo_records, scifact_slice, write_jsonl
 
 
 def run_cli(
@@ -158,25 +158,7 @@ def test_usage_errors_exit_non_zero(capsys, monkeypatch) -> None:  # type: ignor
 @pytest.mark.slow
 def test_eval_on_a_scifact_slice(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A real BEIR slice: 40 test queries, their judged abstracts and 300 others."""
-    from tests.conftest import shared
-
-    source = shared("scifact")
-    qrels_lines = (source / "qrels" / "test.tsv").read_text().splitlines()
-    queries = [json.loads(line) for line in (source / "queries.jsonl").read_text().splitlines()]
-    judged = {line.split("\t")[0] for line in qrels_lines[1:]}
-    kept_queries = [q for q in queries if q["_id"] in judged][:40]
-    kept_ids = {q["_id"] for q in kept_queries}
-    kept_qrels = [line for line in qrels_lines[1:] if line.split("\t")[0] in kept_ids]
-    relevant = {line.split("\t")[1] for line in kept_qrels}
-    corpus = [json.loads(line) for line in (source / "corpus.jsonl").read_text().splitlines()]
-    docs = [d for d in corpus if d["_id"] in relevant] + [
-        d for d in corpus if d["_id"] not in relevant
-    ][:300]
-    folder = tmp_path / "scifact-slice"
-    (folder / "qrels").mkdir(parents=True)
-    write_jsonl(folder / "corpus.jsonl", docs)
-    write_jsonl(folder / "queries.jsonl", kept_queries)
-    (folder / "qrels" / "test.tsv").write_text("\n".join([qrels_lines[0], *kept_qrels]) + "\n")
+    folder = scifact_slice(tmp_path / "scifact-slice", queries=40, others=300)
     per_query = tmp_path / "per-query.json"
     code, out, _ = run_cli(
         ["eval", str(folder), "--json", "--output", str(per_query)], capsys, monkeypatch

@@ -1,0 +1,28 @@
+"""What the API needs from a search backend: local (`Searcher`) and milvus (`MilvusSearcher`)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from index.encoder import Encoder
+from index.papers import Paper
+from search.hits import Hit, SearchRequest, SearchResult
+
+
+class SearchService(Protocol):
+    @property
+    def encoder(self) -> Encoder: ...
+
+    def search(self, request: SearchRequest) -> SearchResult: ...
+
+    def similar(self, doc_id: str, limit: int = 10) -> tuple[Hit, ...]: ...
+
+    def paper(self, doc_id: str) -> Paper | None: ...
+
+    def categories(self) -> list[str]:
+        """Category names, most papers first (for the page's filter)."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """The fields of `GET /api/stats`."""
+        ...

@@ -1,0 +1,47 @@
+"""Encoding through Ray Data on a local Ray: the same embeddings as in-process, no process left."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.encoder import Encoder
+from index.ray_encoding import RayEncoding, encode_with_ray
+from tests.conftest import demo_records
+
+RAY_PROCESSES = ("raylet", "gcs_server", "ray::")
+
+
+def ray_processes() -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if any(name in command for name in RAY_PROCESSES):
+            found.append(command[:80])
+    return found
+
+
+def assert_no_ray_left(seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while ray_processes() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert ray_processes() == []
+
+
+@pytest.mark.slow
+def test_ray_embeddings_equal_the_local_ones(encoder: Encoder) -> None:
+    texts = [f"{r['title']} {r['abstract']}" for r in demo_records(40)]
+    local = encoder.encode_documents(texts)
+    settings = RayEncoding(actors=2, batch_size=8)
+    distributed = encode_with_ray(texts, encoder.name, encoder.backend, settings)
+    assert distributed.shape == local.shape
+    cosines = np.sum(local * distributed, axis=1)  # both normalised: same order, same vectors
+    assert cosines.min() > 0.9999
+    assert_no_ray_left()

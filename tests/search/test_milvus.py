@@ -1,0 +1,173 @@
+"""Congruence: the same real SciFact queries on the local index and on Milvus (milvus-lite server).
+
+Both hold the same abstracts and the same embeddings. Milvus's BM25 has its own analyser
+(standard tokenizer, English stopwords and stemmer) and statistics, so lexical and hybrid rankings
+are compared by overlap, not equality; its HNSW may miss a neighbour the exact local scan finds.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from statistics import fmean
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.engine import Engine
+from api.settings import Settings
+from index.build import build_index
+from index.changes import live_papers
+from index.encoder import Encoder
+from index.paper_index import PaperIndex
+from search.evaluation import Collection, evaluate, load_collection
+from search.hits import Filters, SearchRequest
+from search.milvus import MilvusSearcher, MilvusTarget, build_collection, filter_expression
+from search.searcher import Searcher
+from tests.api.server_process import free_port
+from tests.conftest import scifact_slice
+
+# Tolerances, measured on this slice (see the README's "Scaling out" for the numbers).
+DENSE_OVERLAP = 0.95  # mean top-10 overlap: HNSW (M 32, ef 256+) against exact search
+LEXICAL_OVERLAP = 0.6  # another analyser and IDF: many of the same papers, not the same order
+HYBRID_OVERLAP = 0.7
+NDCG_GAP = 0.05  # nDCG@10 of each mode on Milvus within this of the local index
+
+
+@pytest.fixture(scope="module")
+def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A milvus-lite gRPC server on a loopback port, stopped by PID afterwards."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("milvus-data")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert process.poll() is None, "milvus-lite server exited"
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            pytest.fail("milvus-lite did not listen within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory: pytest.TempPathFactory) -> Collection:
+    folder = scifact_slice(tmp_path_factory.mktemp("scifact") / "slice", queries=50, others=400)
+    return load_collection(folder, "test")
+
+
+@pytest.fixture(scope="module")
+def local(
+    tmp_path_factory: pytest.TempPathFactory, collection: Collection, encoder: Encoder
+) -> Searcher:
+    folder = tmp_path_factory.mktemp("local") / "index"
+    build_index([collection.corpus], folder, encoder=encoder)
+    return Searcher(PaperIndex.load(folder), encoder)
+
+
+@pytest.fixture(scope="module")
+def milvus(milvus_uri: str, local: Searcher, encoder: Encoder) -> MilvusSearcher:
+    """The same papers and embeddings, inserted into Milvus."""
+    index = local.index
+    papers = list(live_papers(index))
+    vectors = np.stack([index.dense.vector(row) for row in range(len(papers))])
+    target = MilvusTarget(milvus_uri, collection="scifact")
+    build_collection(target, papers, vectors, encoder.name)
+    return MilvusSearcher(target, encoder)
+
+
+def top_ids(searcher: Searcher | MilvusSearcher, query: str, mode: str) -> list[str]:
+    hits = searcher.search(SearchRequest(query=query, mode=mode, limit=10)).hits
+    return [hit.paper.doc_id for hit in hits]
+
+
+def overlaps(local: Searcher, milvus: MilvusSearcher, queries: list[str], mode: str) -> list[float]:
+    return [len(set(top_ids(local, q, mode)) & set(top_ids(milvus, q, mode))) / 10 for q in queries]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("mode", "threshold"),
+    [("dense", DENSE_OVERLAP), ("lexical", LEXICAL_OVERLAP), ("hybrid", HYBRID_OVERLAP)],
+)
+def test_top_10_agrees_with_the_local_index(
+    local: Searcher, milvus: MilvusSearcher, collection: Collection, mode: str, threshold: float
+) -> None:
+    queries = list(collection.queries.values())
+    assert fmean(overlaps(local, milvus, queries, mode)) >= threshold
+
+
+@pytest.mark.slow
+def test_ndcg_on_milvus_is_close_to_local(
+    local: Searcher, milvus: MilvusSearcher, collection: Collection
+) -> None:
+    ours = {report.mode: report.metrics["ndcg@10"] for report in evaluate(local, collection)}
+    theirs = {report.mode: report.metrics["ndcg@10"] for report in evaluate(milvus, collection)}
+    for mode, value in ours.items():
+        assert abs(theirs[mode] - value) <= NDCG_GAP, (mode, value, theirs[mode])
+
+
+@pytest.mark.slow
+def test_filters_become_milvus_expressions(milvus: MilvusSearcher) -> None:
+    assert filter_expression(Filters()) == ""
+    expression = filter_expression(
+        Filters(year_from=2020, categories=("cs.LG", 'a"b'), author="O'Neil_%")
+    )
+    assert expression == (
+        'year >= 2020 and year > 0 and ARRAY_CONTAINS_ANY(categories, ["cs.LG", "a\\"b"]) '
+        'and authors_folded like "%o\'neil\\\\_\\\\%%"'
+    )
+    # SciFact has no years or categories: a year filter leaves nothing, as on the local index.
+    result = milvus.search(SearchRequest(query="cancer", filters=Filters(year_from=2000)))
+    assert result.hits == ()
+
+
+@pytest.mark.slow
+def test_the_api_serves_milvus_with_writes(milvus: MilvusSearcher, milvus_uri: str) -> None:
+    target = MilvusTarget(milvus_uri, collection="scifact")
+    settings = Settings(backend="milvus", milvus_uri=milvus_uri, milvus_collection="scifact",
+                        write_token="t")  # fmt: skip
+    engine = Engine(None, milvus=target)
+    engine.open()
+    auth = {"Authorization": "Bearer t"}
+    paper = {"title": "Quokka immunology", "abstract": "Quokka T cells respond to a new antigen."}
+    with TestClient(create_app(settings, engine)) as client:
+        assert client.get("/api/stats").json()["backend"] == "milvus"
+        assert client.put("/api/papers/quokka-1", json=paper, headers=auth).status_code == 200
+        assert client.get("/api/papers/quokka-1").json()["title"] == "Quokka immunology"
+        for mode in ("lexical", "dense", "hybrid"):
+            hits = client.get("/api/search", params={"q": "quokka T cells", "mode": mode}).json()
+            assert hits["hits"][0]["id"] == "quokka-1", mode
+        assert client.get("/api/papers/quokka-1/similar").status_code == 200
+        assert client.delete("/api/papers/quokka-1", headers=auth).status_code == 200
+        assert client.get("/api/papers/quokka-1").status_code == 404
+        hits = client.get("/api/search", params={"q": "quokka T cells", "limit": 50}).json()
+        assert "quokka-1" not in [hit["id"] for hit in hits["hits"]]
+        assert client.delete("/api/papers/quokka-1", headers=auth).status_code == 404
+
+
+def test_a_missing_collection_is_a_clear_error(tmp_path: Path) -> None:
+    from search.milvus import MilvusError
+
+    with pytest.raises(MilvusError, match=r"no collection 'nope'.*papersift build"):
+        MilvusSearcher(MilvusTarget(str(tmp_path / "lite.db"), collection="nope"))
