@@ -33,7 +33,8 @@ from search.searcher import Searcher
 from tests.api.server_process import free_port
 from tests.conftest import scifact_slice
 
-# Tolerances, measured on this slice (see the README's "Scaling out" for the numbers).
+# Tolerances. Measured on this slice (bench/milvus.py): top-10 overlap dense 1.000, lexical 0.662,
+# hybrid 0.782; nDCG@10 gaps 0.000 / 0.018 / 0.010.
 DENSE_OVERLAP = 0.95  # mean top-10 overlap: HNSW (M 32, ef 256+) against exact search
 LEXICAL_OVERLAP = 0.6  # another analyser and IDF: many of the same papers, not the same order
 HYBRID_OVERLAP = 0.7
