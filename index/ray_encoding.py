@@ -59,7 +59,7 @@ def encode_with_ray(
             fn_constructor_kwargs={"model": model, "backend": backend,
                                    "threads": max(1, int(settings.cpus_per_actor))},
             batch_size=settings.batch_size,
-            concurrency=settings.actors,
+            compute=ray.data.ActorPoolStrategy(size=settings.actors),
             num_cpus=settings.cpus_per_actor,
             num_gpus=settings.gpus_per_actor or None,
         )  # fmt: skip
