@@ -17,7 +17,7 @@ from index.live import COMPACT_AFTER, LiveIndex
 from search.errors import SearchLayerError
 from search.milvus import MilvusSearcher, MilvusTarget
 from search.searcher import Searcher
-from search.service import SearchService
+from search.service import PaperWriter, SearchService
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +72,10 @@ class Engine:
         return source if isinstance(source, LiveIndex) else None
 
     @property
-    def milvus(self) -> MilvusSearcher | None:
+    def writer(self) -> PaperWriter | None:
+        """Where writes go: the live local index or the Milvus collection (None: read-only)."""
         searcher = self.searcher
-        return searcher if isinstance(searcher, MilvusSearcher) else None
+        return searcher if isinstance(searcher, MilvusSearcher) else self.live
 
     @property
     def document_encoder(self) -> Encoder:

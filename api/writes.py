@@ -15,6 +15,7 @@ from api.settings import Settings
 from index.live import ChangeReport
 from index.papers import Paper, RecordError, paper_from_record
 from search.errors import PaperNotFoundError, QueryError
+from search.service import PaperWriter
 
 ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422, 503)}
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -33,40 +34,35 @@ def build_write_router(settings: Settings) -> APIRouter:
 
     def writable(
         engine: EngineDep, authorization: Annotated[str | None, Header()] = None
-    ) -> Engine:
+    ) -> PaperWriter:
         check_token(settings, authorization)
-        if engine.live is None and engine.milvus is None:
+        writer = engine.writer
+        if writer is None:
             raise WriteDeniedError(403, "this server serves a read-only index")
-        return engine
+        return writer
 
-    Writable = Annotated[Engine, Depends(writable)]
+    Writer = Annotated[PaperWriter, Depends(writable)]
 
     @router.put("/api/papers/{paper_id:path}", response_model=ChangeOut)
-    def put_paper(engine: Writable, paper_id: str, body: PaperIn) -> ChangeOut:
+    def put_paper(writer: Writer, engine: EngineDep, paper_id: str, body: PaperIn) -> ChangeOut:
         """Add the paper, or replace the one with this id. Durable once answered."""
         if body.id is not None and body.id != paper_id:
             raise QueryError("id", f"the body's id {body.id!r} differs from the path's")
-        return upsert(engine, [to_paper(body.model_copy(update={"id": paper_id}), "body")])
+        paper = to_paper(body.model_copy(update={"id": paper_id}), "body")
+        return change_out(writer.upsert([paper], engine.document_encoder))
 
     @router.post("/api/papers", response_model=ChangeOut)
-    def post_papers(engine: Writable, body: UpsertBody) -> ChangeOut:
+    def post_papers(writer: Writer, engine: EngineDep, body: UpsertBody) -> ChangeOut:
         """Add or replace up to `max_upsert` papers at once (each needs an id); all or none."""
         if len(body.papers) > settings.max_upsert:
             raise QueryError("papers", f"at most {settings.max_upsert} papers per request")
-        return upsert(
-            engine, [to_paper(paper, f"papers.{i}") for i, paper in enumerate(body.papers)]
-        )
+        papers = [to_paper(paper, f"papers.{i}") for i, paper in enumerate(body.papers)]
+        return change_out(writer.upsert(papers, engine.document_encoder))
 
     @router.delete("/api/papers/{paper_id:path}", response_model=ChangeOut)
-    def delete_paper(engine: Writable, paper_id: str) -> ChangeOut:
+    def delete_paper(writer: Writer, paper_id: str) -> ChangeOut:
         """Delete the paper; it is never returned again, in any mode."""
-        if engine.milvus is not None:
-            deleted = engine.milvus.delete([paper_id])
-            report = ChangeReport(0, deleted=tuple(deleted), missing=() if deleted else (paper_id,),
-                                  documents=engine.milvus.size)  # fmt: skip
-        else:
-            assert engine.live is not None
-            report = engine.live.delete([paper_id])
+        report = writer.delete([paper_id])
         if report.missing:
             raise PaperNotFoundError(paper_id)
         return change_out(report)
@@ -92,15 +88,6 @@ def to_paper(body: PaperIn, field: str) -> Paper:
         return paper_from_record(record)
     except RecordError as error:
         raise QueryError(field, str(error)) from error
-
-
-def upsert(engine: Engine, papers: list[Paper]) -> ChangeOut:
-    if engine.milvus is not None:
-        replaced = engine.milvus.upsert(papers, engine.document_encoder)
-        ids = tuple(dict.fromkeys(paper.doc_id for paper in papers))
-        return change_out(ChangeReport(0, ids, tuple(replaced), documents=engine.milvus.size))
-    assert engine.live is not None
-    return change_out(engine.live.upsert(papers, engine.document_encoder))
 
 
 def change_out(report: ChangeReport) -> ChangeOut:

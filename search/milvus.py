@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from index import __version__
 from index.encoder import Encoder
+from index.live import ChangeReport
 from index.papers import Paper
 from index.tokenizer import Tokenizer
 from search.errors import PaperNotFoundError, QueryError, SearchLayerError
@@ -243,20 +244,22 @@ class MilvusSearcher:
             "index_bytes": {},
         }
 
-    def upsert(self, papers: Sequence[Paper], encoder: Encoder) -> list[str]:
-        """Insert or replace `papers` (Milvus upsert); returns the ids that were replaced."""
+    def upsert(self, papers: Sequence[Paper], encoder: Encoder) -> ChangeReport:
+        """Insert or replace `papers` (Milvus upsert). `sequence` is 0: Milvus keeps its own log."""
         vectors = encoder.encode_documents([paper.text for paper in papers])
         rows = [_row(paper, vector) for paper, vector in zip(papers, vectors, strict=True)]
-        replaced = self._existing([paper.doc_id for paper in papers])
+        ids = list(dict.fromkeys(paper.doc_id for paper in papers))
+        replaced = self._existing(ids)
         self.client.upsert(self.target.collection, rows)
-        return replaced
+        return ChangeReport(0, tuple(ids), tuple(replaced), documents=self.size)
 
-    def delete(self, doc_ids: Sequence[str]) -> list[str]:
-        """Delete the papers among `doc_ids`; returns those that were there."""
+    def delete(self, doc_ids: Sequence[str]) -> ChangeReport:
+        """Delete the papers among `doc_ids`; the others are reported missing."""
         found = self._existing(doc_ids)
         if found:
             self.client.delete(self.target.collection, ids=found)
-        return found
+        missing = tuple(doc_id for doc_id in dict.fromkeys(doc_ids) if doc_id not in found)
+        return ChangeReport(0, deleted=tuple(found), missing=missing, documents=self.size)
 
     def _existing(self, doc_ids: Sequence[str]) -> list[str]:
         rows = self.client.get(self.target.collection, ids=list(doc_ids), output_fields=["id"])

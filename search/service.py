@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from index.encoder import Encoder
+from index.live import ChangeReport
 from index.papers import Paper
 from search.hits import Hit, SearchRequest, SearchResult
 
@@ -25,4 +27,16 @@ class SearchService(Protocol):
 
     def stats(self) -> dict[str, Any]:
         """The fields of `GET /api/stats`."""
+        ...
+
+
+class PaperWriter(Protocol):
+    """What the write endpoints need: `LiveIndex` (local) and `MilvusSearcher` (milvus)."""
+
+    def upsert(self, papers: Sequence[Paper], encoder: Encoder) -> ChangeReport:
+        """Add `papers`, replacing those whose doc_id exists; durable when it returns."""
+        ...
+
+    def delete(self, doc_ids: Sequence[str]) -> ChangeReport:
+        """Delete the papers among `doc_ids`; the others are reported missing."""
         ...
