@@ -19,17 +19,11 @@ from index.update_log import Change
 Vectors = npt.NDArray[np.float32]
 
 
-def apply_change(index: PaperIndex, change: Change) -> PaperIndex:
-    if change.kind == "delete":
-        return with_deleted(index, change.deleted)
-    assert change.vectors is not None
-    return with_upserted(index, change.papers, change.vectors)
-
-
 def apply_changes(index: PaperIndex, changes: Sequence[Change]) -> PaperIndex:
-    """The net effect of `changes` in one step (replaying a long log one change at a time would
-    rebuild the overlay once per change). Per doc_id the last change wins, as it would in order:
-    deletes first, then every paper whose last change is an upsert."""
+    """The net effect of `changes` in one step: one logged change, or a whole log on replay
+    (applying those one at a time would rebuild the overlay once per change). Per doc_id the last
+    change wins, as it would in order: deletes first, then every paper whose last change is an
+    upsert."""
     last: dict[str, tuple[Paper, Vectors] | None] = {}
     for change in changes:
         for doc_id in change.deleted:

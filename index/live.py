@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from index.changes import apply_change, apply_changes, live_papers
+from index.changes import apply_changes, live_papers
 from index.encoder import Encoder, Vectors
 from index.errors import IndexBusyError, IndexWriteError
 from index.manifest import Manifest
@@ -125,7 +125,7 @@ class LiveIndex:
 
     def _commit(self, change: Change) -> bool:
         """Apply, log durably, publish; then compact if the overlay is large. True if compacted."""
-        updated = apply_change(self._index, change)  # a bad change fails here, before the log
+        updated = apply_changes(self._index, [change])  # a bad change fails here, before the log
         self._log.append(change)
         self._index, self._sequence = updated, change.sequence
         if updated.pending_changes < self.compact_after:
