@@ -50,6 +50,7 @@ class ModeChoice(enum.StrEnum):
 
 
 class FusionChoice(enum.StrEnum):
+    zscore = "zscore"
     rrf = "rrf"
     convex = "convex"
 
@@ -66,6 +67,7 @@ class BackendChoice(enum.StrEnum):
 
 
 class DenseKind(enum.StrEnum):
+    auto = "auto"
     flat = "flat"
     fp16 = "fp16"
     sq8 = "sq8"
@@ -121,8 +123,11 @@ def build(
     ),
     dense: Annotated[
         DenseKind,
-        typer.Option(help="FAISS index: exact float32, exact over fp16/8-bit vectors, or HNSW."),
-    ] = DenseKind.flat,
+        typer.Option(
+            help="FAISS index: auto (flat below 50,000 documents, else hnsw), exact float32, "
+            "exact over fp16/8-bit vectors, or HNSW."
+        ),
+    ] = DenseKind.auto,
     batch_size: Annotated[int, typer.Option(min=1, help="Encoding batch size.")] = 32,
     runtime: Annotated[
         RuntimeChoice, typer.Option(help="Encoder runtime (auto: ONNX where installed).")
@@ -170,7 +175,9 @@ def search(
     mode: Annotated[ModeChoice, typer.Option(help="Which retrieval to use.")] = ModeChoice.hybrid,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Hits to show.")] = 10,
     offset: Annotated[int, typer.Option(min=0, help="Hits to skip (paging).")] = 0,
-    fusion: Annotated[FusionChoice, typer.Option(help="Hybrid fusion.")] = FusionChoice.rrf,
+    fusion: Annotated[
+        FusionChoice, typer.Option(help="Hybrid fusion: zscore, rrf or convex.")
+    ] = FusionChoice.zscore,
     rrf_k: Annotated[float, typer.Option(min=1, help="RRF constant k.")] = 60.0,
     model: Annotated[
         str | None, typer.Option(help="Embedding model for queries (must be the index's).")

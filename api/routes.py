@@ -54,7 +54,7 @@ def build_router(settings: Settings) -> APIRouter:
         limit: Limit = 10,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
         mode: ModeName = "hybrid",
-        fusion: FusionName = "rrf",
+        fusion: FusionName = "zscore",
         rrf_k: Annotated[float, Query(gt=0, le=10_000)] = 60.0,
         lexical_weight: Annotated[float, Query(ge=0, le=100)] = 1.0,
         dense_weight: Annotated[float, Query(ge=0, le=100)] = 1.0,

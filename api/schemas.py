@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from search.hits import Hit
 
 ModeName = Literal["hybrid", "lexical", "dense"]
-FusionName = Literal["rrf", "convex"]
+FusionName = Literal["zscore", "rrf", "convex"]
 
 
 class SearchBody(BaseModel):
@@ -19,11 +19,15 @@ class SearchBody(BaseModel):
     limit: int = Field(default=10, ge=1, description="Hits per page.")
     offset: int = Field(default=0, ge=0, le=100_000, description="Hits to skip.")
     mode: ModeName = "hybrid"
-    fusion: FusionName = "rrf"
+    fusion: FusionName = Field(
+        default="zscore", description="zscore (corpus-standardised scores), rrf or convex."
+    )
     rrf_k: float = Field(default=60.0, gt=0, le=10_000)
     lexical_weight: float = Field(default=1.0, ge=0, le=100)
     dense_weight: float = Field(default=1.0, ge=0, le=100)
-    alpha: float | None = Field(default=None, ge=0, le=1, description="Convex: lexical share.")
+    alpha: float | None = Field(
+        default=None, ge=0, le=1, description="Lexical share: weights become (alpha, 1 - alpha)."
+    )
     year_from: int | None = Field(default=None, ge=0, le=3000)
     year_to: int | None = Field(default=None, ge=0, le=3000)
     category: list[str] = Field(default_factory=list, max_length=50)

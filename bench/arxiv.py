@@ -77,7 +77,7 @@ def lexical_for(
     """The lexical index of `papers`, tokenizing only the first `unique` (the rest repeat them)."""
     started = time.perf_counter()
     tokenizer = Tokenizer(options.tokenizer)
-    base = LexicalIndex.build([tokenizer.tokenize(p.text) for p in papers[:unique]], options.bm25)
+    base = LexicalIndex.build([tokenizer.paper_terms(p) for p in papers[:unique]], options.bm25)
     seconds = time.perf_counter() - started
     if len(papers) == unique:
         return base, seconds
@@ -106,7 +106,7 @@ def build_folder(folder: Path, docs: int, options: BuildOptions | None = None) -
         dense.save(staging)
         model = ModelInfo(name=options.model, dimension=vectors.shape[1], precision="bf16")
         return Manifest(documents=len(papers), model=model, tokenizer=options.tokenizer,
-                        bm25=options.bm25, dense=options.dense, files={}, created_at=now_iso(),
+                        bm25=options.bm25, dense=dense.settings, files={}, created_at=now_iso(),
                         build={"source": "bench/arxiv.py, precomputed embeddings"})  # fmt: skip
 
     write_generation(folder, write_files)

@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=130_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--reference-queries", type=int, default=50)
-    parser.add_argument("--dense", choices=["flat", "fp16", "sq8", "hnsw"], default="flat")
+    parser.add_argument("--dense", choices=["auto", "flat", "fp16", "sq8", "hnsw"], default="auto")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference recipe")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -107,12 +107,12 @@ def main() -> None:
         searcher.search(SearchRequest(query))
     note = "above 129,535 docs the arXiv records repeat with new ids"
     report: dict[str, object] = {"docs": index.size, "queries": len(queries), "note": note,
-                                 "dense_index": args.dense}  # fmt: skip
+                                 "dense_index": index.manifest.dense.kind}  # fmt: skip
     report["floor"] = percentiles(timed(lambda q: searcher.encoder._encode([q]), queries))
     report["papersift"] = measure_papersift(searcher, queries)
     if index.size <= REFERENCE_MAX_DOCS and not args.no_reference:
         papers, _ = arxiv.corpus(index.size)
-        tokens = [searcher.index.tokenizer.tokenize(p.text) for p in papers]
+        tokens = [searcher.index.tokenizer.paper_terms(p) for p in papers]
         reference = Reference(index, searcher, tokens)
         del tokens
         few = queries[: args.reference_queries]

@@ -23,7 +23,7 @@ from index.build import BuildOptions
 from index.encoder import Encoder
 from index.paper_index import PaperIndex
 from search.evaluation import Collection, load_collection, score_run
-from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion
+from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion, z_score_fusion
 from search.searcher import CANDIDATE_DEPTH
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,27 +34,8 @@ Legs = dict[str, tuple[Ranking, Ranking]]  # query id -> (lexical, dense)
 Fuser = Callable[[Ranking, Ranking], Ranking]
 
 
-def z_score(ranking: Ranking) -> Ranking:
-    scores = ranking.scores
-    if len(scores) < 2 or scores.std() == 0:
-        return Ranking(ranking.rows, np.zeros(len(scores)))
-    return Ranking(ranking.rows, (scores - scores.mean()) / scores.std())
-
-
-def convex_z(lexical: Ranking, dense: Ranking, alpha: float) -> Ranking:
-    """Weighted sum of z-scores over each leg's top 100; a row missing from a leg gets its min."""
-    lexical, dense = z_score(_head(lexical, 100)), z_score(_head(dense, 100))
-    rows = np.union1d(lexical.rows, dense.rows)
-    total = np.zeros(len(rows))
-    for leg, weight in ((lexical, alpha), (dense, 1 - alpha)):
-        values = np.full(len(rows), leg.scores.min() if len(leg) else 0.0)
-        values[np.searchsorted(rows, leg.rows)] = leg.scores
-        total += weight * values
-    order = np.lexsort((rows, -total))
-    return Ranking(rows[order], total[order])
-
-
 def _head(ranking: Ranking, n: int) -> Ranking:
+    """The first `n` candidates, forgetting the corpus-wide score statistics."""
     return Ranking(ranking.rows[:n], ranking.scores[:n])
 
 
@@ -64,6 +45,14 @@ def variants() -> dict[str, Fuser]:
         "lexical": lambda lexical, dense: lexical,
         "dense": lambda lexical, dense: dense,
     }
+    table["zscore (default)"] = lambda lexical, dense: z_score_fusion((lexical, dense))
+    for alpha in (0.4, 0.6):
+        table[f"zscore a={alpha}"] = lambda lexical, dense, a=alpha: z_score_fusion(
+            (lexical, dense), (a, 1 - a)
+        )
+    table["zscore over candidates"] = lambda lexical, dense: z_score_fusion(
+        (_head(lexical, CANDIDATE_DEPTH), _head(dense, CANDIDATE_DEPTH))
+    )
     for k in (10, 30, 60, 100):
         table[f"rrf k={k}"] = lambda lexical, dense, k=k: reciprocal_rank_fusion(
             (lexical, dense), rrf_k=k
@@ -75,9 +64,6 @@ def variants() -> dict[str, Fuser]:
         table[f"convex minmax@100 a={alpha}"] = lambda lexical, dense, a=alpha: convex_combination(
             (_head(lexical, 100), _head(dense, 100)), (a, 1 - a)
         )
-        table[f"convex z@100 a={alpha}"] = lambda lexical, dense, a=alpha: convex_z(
-            lexical, dense, a
-        )
     return table
 
 
@@ -88,9 +74,9 @@ def leg_rankings(
     timings: dict[str, list[float]] = {"lexical_ms": [], "dense_ms": []}
     for query_id, text in queries.items():
         started = time.perf_counter()
-        lexical = Ranking(*index.lexical.top(index.tokenizer.tokenize(text), CANDIDATE_DEPTH))
+        lexical = index.lexical.top(index.tokenizer.tokenize(text), CANDIDATE_DEPTH)
         middle = time.perf_counter()
-        dense = Ranking(*index.dense.top(encoder.encode_query(text), CANDIDATE_DEPTH))
+        dense = index.dense.top(encoder.encode_query(text), CANDIDATE_DEPTH)
         timings["lexical_ms"].append((middle - started) * 1000)
         timings["dense_ms"].append((time.perf_counter() - middle) * 1000)
         legs[query_id] = (lexical, dense)
@@ -98,14 +84,17 @@ def leg_rankings(
 
 
 def score(index: PaperIndex, collection: Collection, legs: Legs, fuse: Fuser) -> dict[str, float]:
-    run = {}
+    """Metrics of one variant, and the median time its fusion took per query (ms)."""
+    run, fuse_ms = {}, []
     for query_id, (lexical, dense) in legs.items():
+        started = time.perf_counter()
         fused = fuse(lexical, dense)
+        fuse_ms.append((time.perf_counter() - started) * 1000)
         rows = fused.rows[:100]
         run[query_id] = {
             index.papers.doc_id(int(row)): float(100 - i) for i, row in enumerate(rows)
         }
-    return score_run("variant", run, collection.qrels).metrics
+    return {**score_run("variant", run, collection.qrels).metrics, "fuse_ms": median(fuse_ms)}
 
 
 def main() -> None:
@@ -130,6 +119,7 @@ def main() -> None:
             report[key] = {variant: score(index, collection, legs, fuse)
                            for variant, fuse in variants().items()}  # fmt: skip
             report[key]["_latency_ms"] = {k: median(v) for k, v in timings.items()}
+            print(f"legs, median ms per query: {report[key]['_latency_ms']}")
             print_table(key, report[key])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=1))
@@ -138,12 +128,12 @@ def main() -> None:
 
 def print_table(key: str, rows: dict[str, dict[str, float]]) -> None:
     print(f"\n{key}")
-    print(f"{'variant':<24} {'nDCG@10':>8} {'R@100':>8} {'MRR@10':>8}")
+    print(f"{'variant':<24} {'nDCG@10':>8} {'R@100':>8} {'MRR@10':>8} {'fuse ms':>8}")
     for variant, metrics in rows.items():
         if variant.startswith("_"):
             continue
         print(f"{variant:<24} {metrics['ndcg@10']:>8.4f} {metrics['recall@100']:>8.4f} "
-              f"{metrics['mrr@10']:>8.4f}")  # fmt: skip
+              f"{metrics['mrr@10']:>8.4f} {metrics['fuse_ms']:>8.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":

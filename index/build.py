@@ -70,7 +70,7 @@ def build_index(
     )
     tokenizer = Tokenizer(options.tokenizer)
     token_lists = [
-        tokenizer.tokenize(paper.text)
+        tokenizer.paper_terms(paper)
         for paper in tqdm(papers, desc="tokenizing", unit="doc", disable=not progress)
     ]
     lexical = LexicalIndex.build(token_lists, options.bm25)
@@ -116,7 +116,7 @@ def _manifest(
         ),
         tokenizer=options.tokenizer,
         bm25=options.bm25,
-        dense=options.dense,
+        dense=options.dense.resolved(len(papers)),
         files={},
         created_at=now_iso(),
         build={

@@ -51,7 +51,7 @@ def with_upserted(index: PaperIndex, papers: Sequence[Paper], vectors: Vectors) 
     papers, vectors = last_of_each_id(papers, vectors)
     replaced = [row for paper in papers if (row := index.papers.row_of(paper.doc_id)) is not None]
     index = _without_rows(index, replaced)
-    tokens = [index.tokenizer.tokenize(paper.text) for paper in papers]
+    tokens = [index.tokenizer.paper_terms(paper) for paper in papers]
     return dataclasses.replace(
         index,
         lexical=index.lexical.with_added(tokens),
@@ -70,7 +70,7 @@ def _without_rows(index: PaperIndex, rows: Sequence[int]) -> PaperIndex:
     if not rows:
         return index
     # The same tokenizer that indexed these papers gives back the terms whose counts drop.
-    tokens = [index.tokenizer.tokenize(index.papers.get(row).text) for row in rows]
+    tokens = [index.tokenizer.paper_terms(index.papers.get(row)) for row in rows]
     return dataclasses.replace(
         index,
         lexical=index.lexical.with_removed(rows, tokens),

@@ -14,6 +14,8 @@ from typing import Any
 
 import Stemmer
 
+from index.papers import Paper
+
 WORD = re.compile(r"\w+", re.UNICODE)
 
 # The common English function words (the NLTK list, without contractions' fragments).
@@ -37,13 +39,19 @@ class TokenizerSettings:
     lowercase: bool = True
     stopwords: str = "english"  # "english" or "none"
     stemmer: str = "english"  # a PyStemmer algorithm name, or "none"
+    title_weight: int = 2  # a paper's title terms count this many times in BM25
+
+    def __post_init__(self) -> None:
+        if self.title_weight < 1:
+            raise ValueError("title_weight must be 1 or more")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TokenizerSettings:
-        return cls(**data)
+        """Settings from a manifest; indexes written before `title_weight` existed used 1."""
+        return cls(**{"title_weight": 1, **data})
 
 
 class Tokenizer:
@@ -72,6 +80,11 @@ class Tokenizer:
         if self._stemmer is None:
             return words
         return list(self._stemmer.stemWords(words))
+
+    def paper_terms(self, paper: Paper) -> list[str]:
+        """What BM25 indexes for `paper`: its title's terms `title_weight` times, then the rest."""
+        title = self.tokenize(paper.title)
+        return title * self.settings.title_weight + self.tokenize(paper.abstract)
 
     def find(self, text: str, terms: Collection[str]) -> list[tuple[str, int, int]]:
         """The words of `text` whose term is one of `terms`, with their character spans.

@@ -1,43 +1,30 @@
 """Rank fusion as pure functions: ranked legs in, one fused ranking out. Inputs are never mutated.
 
+Z-score fusion (the default) standardises each leg's scores against how that leg scored the
+whole corpus for this query, (score - mean) / std, and adds them with weights. A score that
+stands out of the corpus counts for much; a leg whose best candidates are no better than its
+average document (a weak leg for this query) counts for little. A row one leg did not return
+is scored by that leg exactly where the leg can (`Ranking.score_rows`: both local legs can),
+else it gets the lowest standardised score the leg did return (its own is at most that).
 Reciprocal rank fusion (Cormack, Clarke & Buettcher, SIGIR 2009) scores a document
 sum_leg weight_leg / (rrf_k + rank_leg), with 1-based ranks and rrf_k = 60 as in the paper.
 Convex combination min-max normalises each leg's scores to [0, 1] over its own candidates and
 adds them with weights (a document missing from a leg gets 0 there).
-Both break score ties by the lower row, so the order never depends on dict or input order.
+All three break score ties by the lower row, so the order never depends on dict or input order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from index.ranking import Ranking
+
+__all__ = ["RRF_K", "Ranking", "convex_combination", "reciprocal_rank_fusion", "z_score_fusion"]
+
 RRF_K = 60
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """Rows best first with their scores (a leg's result, or a fused one)."""
-
-    rows: npt.NDArray[np.int64]
-    scores: npt.NDArray[np.float64]
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @classmethod
-    def empty(cls) -> Ranking:
-        return cls(np.empty(0, np.int64), np.empty(0, np.float64))
-
-    @classmethod
-    def of(cls, pairs: Sequence[tuple[int, float]]) -> Ranking:
-        """From (row, score) pairs already in rank order; handy in tests."""
-        rows = np.array([row for row, _ in pairs], dtype=np.int64)
-        scores = np.array([score for _, score in pairs], dtype=np.float64)
-        return cls(rows, scores)
 
 
 def reciprocal_rank_fusion(
@@ -50,6 +37,50 @@ def reciprocal_rank_fusion(
         for leg, weight in zip(legs, weights, strict=True)
     ]
     return _sum_by_row([leg.rows for leg in legs], contributions)
+
+
+def z_score_fusion(legs: Sequence[Ranking], weights: Sequence[float] | None = None) -> Ranking:
+    """Fuse by the weighted sum of scores standardised over the corpus (see the module notes)."""
+    weights = _weights(legs, weights)
+    if not legs:
+        return Ranking.empty()
+    candidates = np.unique(np.concatenate([leg.rows for leg in legs])).astype(np.int64)
+    totals = np.zeros(len(candidates), dtype=np.float64)
+    for leg, weight in zip(legs, weights, strict=True):
+        totals += weight * _z_of_candidates(leg, candidates)
+    order = np.lexsort((candidates, -totals))
+    return Ranking(candidates[order], totals[order])
+
+
+def _z_of_candidates(leg: Ranking, candidates: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """The leg's z-score of every candidate: of its own score where it returned the row, else of
+    its exact score for the row (`leg.score_rows`), else the lowest z it returned."""
+    z = standardised(leg)
+    values = np.full(len(candidates), float(z.min()) if len(z) else 0.0)
+    returned = np.searchsorted(candidates, leg.rows)
+    values[returned] = z
+    if leg.score_rows is not None:
+        missing = np.ones(len(candidates), dtype=bool)
+        missing[returned] = False
+        values[missing] = standardised(leg, leg.score_rows(candidates[missing]))
+    return values
+
+
+def standardised(
+    leg: Ranking, scores: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.float64]:
+    """(score - mean) / std of the leg's scores (or of `scores` on the leg's scale), with its
+    corpus-wide mean and std (its candidates' when it does not know them); all zeros when the
+    scores do not spread at all."""
+    if leg.mean is not None and leg.std is not None:
+        mean, std = leg.mean, leg.std
+    else:
+        own = leg.scores
+        mean, std = (float(own.mean()), float(own.std())) if len(own) else (0.0, 0.0)
+    scores = leg.scores.astype(np.float64) if scores is None else scores
+    if std <= 0:
+        return np.zeros(len(scores), dtype=np.float64)
+    return (scores - mean) / std
 
 
 def convex_combination(legs: Sequence[Ranking], weights: Sequence[float] | None = None) -> Ranking:

@@ -9,9 +9,9 @@ from index.papers import Paper
 from search.snippets import Snippet
 
 Mode = Literal["hybrid", "lexical", "dense"]
-FusionMethod = Literal["rrf", "convex"]
+FusionMethod = Literal["zscore", "rrf", "convex"]
 MODES: tuple[Mode, ...] = ("hybrid", "lexical", "dense")
-FUSION_METHODS: tuple[FusionMethod, ...] = ("rrf", "convex")
+FUSION_METHODS: tuple[FusionMethod, ...] = ("zscore", "rrf", "convex")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +34,11 @@ class SearchRequest:
     mode: Mode = "hybrid"
     limit: int = 10
     offset: int = 0
-    fusion: FusionMethod = "rrf"
+    fusion: FusionMethod = "zscore"
     rrf_k: float = 60.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
-    alpha: float | None = None  # convex only: weights become (alpha, 1 - alpha)
+    alpha: float | None = None  # zscore and convex: weights become (alpha, 1 - alpha)
     filters: Filters = field(default_factory=Filters)
 
 

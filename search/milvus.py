@@ -2,8 +2,9 @@
 
 One collection holds each paper's fields, its MiniLM embedding (HNSW, inner product) and a sparse
 BM25 vector that Milvus fills itself from an analysed text field (a BM25 `Function`). Hybrid
-queries are one `hybrid_search` with `RRFRanker(rrf_k)` (or `WeightedRanker` for convex fusion),
-so fusion happens in the cluster; filters become Milvus filter expressions. A build fills a new
+queries fetch both legs and fuse them here with z-score fusion (the default), or run one
+`hybrid_search` with `RRFRanker(rrf_k)` (`WeightedRanker` for convex fusion) so that fusion
+happens in the cluster; filters become Milvus filter expressions. A build fills a new
 collection and then points the alias (the name users give) at it, so a build that stops midway
 leaves the previous collection serving.
 """
@@ -28,6 +29,7 @@ from index.live import ChangeReport
 from index.papers import Paper
 from index.tokenizer import Tokenizer
 from search.errors import PaperNotFoundError, QueryError, SearchLayerError
+from search.fusion import Ranking, z_score_fusion
 from search.hits import Filters, Hit, SearchRequest, SearchResult
 from search.searcher import validate
 from search.snippets import make_snippet
@@ -267,13 +269,20 @@ class MilvusSearcher:
         return [doc_id for doc_id in dict.fromkeys(doc_ids) if doc_id in present]
 
     def _search(
-        self, field: str, query: Any, limit: int, expression: str, metric: str
+        self,
+        field: str,
+        query: Any,
+        limit: int,
+        expression: str,
+        metric: str,
+        output_fields: Sequence[str] = FIELDS,
     ) -> list[tuple[dict[str, Any], float]]:
         params: dict[str, Any] = {"metric_type": metric}
         if metric == "IP":
             params["params"] = {"ef": max(EF_SEARCH, limit)}
         result = self.client.search(self.target.collection, data=[query], anns_field=field,
-                                    limit=limit, filter=expression, output_fields=FIELDS,
+                                    limit=limit, filter=expression,
+                                    output_fields=list(output_fields),
                                     search_params=params)  # fmt: skip
         return [(hit["entity"], float(hit["distance"])) for hit in result[0]]
 
@@ -284,6 +293,8 @@ class MilvusSearcher:
 
         depth = max(CANDIDATE_DEPTH, wanted)
         vector = self.encoder.encode_query(request.query).tolist()
+        if request.fusion == "zscore":
+            return self._fused_here(request, vector, depth, wanted, expression)
         legs = [
             AnnSearchRequest(data=[request.query], anns_field="sparse", limit=depth,
                              param={"metric_type": "BM25"}, expr=expression or None),
@@ -295,6 +306,33 @@ class MilvusSearcher:
         result = self.client.hybrid_search(self.target.collection, legs, ranker, limit=wanted,
                                            output_fields=FIELDS)  # fmt: skip
         return [(hit["entity"], float(hit["distance"])) for hit in result[0]]
+
+    def _fused_here(
+        self, request: SearchRequest, vector: list[float], depth: int, wanted: int, expression: str
+    ) -> list[tuple[dict[str, Any], float]]:
+        """Z-score fusion of both legs' candidates, done here: Milvus has no such ranker, and no
+        corpus-wide score statistics, so each leg is standardised over its own candidates."""
+        lexical = self._search("sparse", request.query, depth, expression, "BM25", ["id"])
+        dense = self._search("dense", vector, depth, expression, "IP", ["id"])
+        ids = list(dict.fromkeys(str(entity["id"]) for entity, _ in lexical + dense))
+        row_of = {doc_id: row for row, doc_id in enumerate(ids)}
+
+        def ranking(found: list[tuple[dict[str, Any], float]]) -> Ranking:
+            rows = np.array([row_of[str(entity["id"])] for entity, _ in found], np.int64)
+            scores = np.array([score for _, score in found], np.float64)
+            if len(scores) > 1 and scores[0] < scores[-1]:  # a distance (milvus-lite's BM25 is
+                scores = -scores  # negated), best first: make larger mean better
+            return Ranking(rows, scores)
+
+        weights = (request.lexical_weight, request.dense_weight)
+        if request.alpha is not None:
+            weights = (request.alpha, 1.0 - request.alpha)
+        fused = z_score_fusion((ranking(lexical), ranking(dense)), weights)
+        page_ids = [ids[int(row)] for row in fused.rows[:wanted]]
+        entities = {str(e["id"]): e for e in self.client.get(self.target.collection, ids=page_ids,
+                                                             output_fields=FIELDS)}  # fmt: skip
+        return [(entities[doc_id], float(score))
+                for doc_id, score in zip(page_ids, fused.scores, strict=False)]  # fmt: skip
 
     def _hit(self, entity: dict[str, Any], score: float, rank: int, terms: tuple[str, ...]) -> Hit:
         paper = _paper(entity)

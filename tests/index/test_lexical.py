@@ -20,12 +20,13 @@ def assert_matches_reference(
     tokenizer = Tokenizer()
     token_lists = [tokenizer.tokenize(text) for text in texts]
     ours = LexicalIndex.build(token_lists, parameters)
-    reference = BM25Okapi(token_lists, k1=parameters.k1, b=parameters.b, epsilon=parameters.epsilon)
+    reference = okapi(token_lists, parameters)
     for query in queries:
         terms = tokenizer.tokenize(query)
         expected = reference.get_scores(terms)
         np.testing.assert_allclose(ours.score_all(terms), expected, rtol=0, atol=1e-6)
-        rows, scores = ours.top(terms, 10)
+        ranking = ours.top(terms, 10)
+        rows, scores = ranking.rows, ranking.scores
         np.testing.assert_allclose(scores, expected[rows], rtol=0, atol=1e-6)
         order = np.lexsort((np.arange(len(expected)), -expected))
         matched = order[expected[order] != 0][:10] if np.any(expected != 0) else order[:0]
@@ -56,7 +57,7 @@ def test_scores_equal_rank_bm25_on_demo_abstracts_with_other_parameters() -> Non
 def test_negative_idf_is_floored_like_rank_bm25() -> None:
     docs = [["common", "a"], ["common", "b"], ["common", "c"], ["d"]]
     ours = LexicalIndex.build(docs, BM25Parameters())
-    reference = BM25Okapi(docs)
+    reference = okapi(docs, BM25Parameters())
     for query in (["common"], ["common", "a", "a"], ["d"]):
         np.testing.assert_allclose(ours.score_all(query), reference.get_scores(query), atol=1e-12)
 
@@ -64,11 +65,11 @@ def test_negative_idf_is_floored_like_rank_bm25() -> None:
 def test_top_only_returns_matching_and_allowed_rows_with_ties_by_row() -> None:
     docs = [["x"], ["y"], ["x"], ["x", "y"], ["z"]]
     index = LexicalIndex.build(docs, BM25Parameters())
-    rows, _ = index.top(["x"], 10)
+    rows = index.top(["x"], 10).rows
     assert rows.tolist() == [0, 2, 3]  # rows 0 and 2 tie; the lower row first
     allowed = np.array([False, True, True, True, True])
-    assert index.top(["x"], 10, allowed)[0].tolist() == [2, 3]
-    assert index.top(["nothing"], 10)[0].tolist() == []
+    assert index.top(["x"], 10, allowed).rows.tolist() == [2, 3]
+    assert index.top(["nothing"], 10).rows.tolist() == []
 
 
 def test_save_and_load_keep_scores(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -84,8 +85,29 @@ def test_save_and_load_keep_scores(tmp_path) -> None:  # type: ignore[no-untyped
 def test_top_with_negative_scores_still_returns_the_matching_rows() -> None:
     docs = [["a", "b"], ["a", "b"], ["a"], ["c", "a", "b"]]  # every IDF floors to a negative value
     ours = LexicalIndex.build(docs, BM25Parameters())
-    reference = BM25Okapi(docs).get_scores(["b"])
-    rows, scores = ours.top(["b"], 10)
+    reference = okapi(docs, BM25Parameters()).get_scores(["b"])
+    ranking = ours.top(["b"], 10)
+    rows, scores = ranking.rows, ranking.scores
     assert sorted(rows.tolist()) == [0, 1, 3]
     assert (scores < 0).all()
     np.testing.assert_allclose(scores, reference[rows], atol=1e-12)
+
+
+def okapi(token_lists: list[list[str]], parameters: BM25Parameters) -> BM25Okapi:
+    """The reference scorer with the same constants."""
+    return BM25Okapi(token_lists, k1=parameters.k1, b=parameters.b, epsilon=parameters.epsilon)
+
+
+def test_top_reports_the_spread_of_scores_over_every_live_row() -> None:
+    texts = [f"{r['title']} {r['abstract']}" for r in demo_records(60)]
+    tokenizer = Tokenizer()
+    index = LexicalIndex.build([tokenizer.tokenize(t) for t in texts], BM25Parameters())
+    index = index.with_removed([3, 7], [tokenizer.tokenize(texts[3]), tokenizer.tokenize(texts[7])])
+    terms = tokenizer.tokenize("neural networks for physics")
+    live_scores = np.delete(index.score_all(terms), [3, 7])
+    allowed = np.zeros(index.size, dtype=bool)
+    allowed[:10] = True
+    ranking = index.top(terms, 5, allowed)  # a filter narrows the hits, not the statistics
+    assert ranking.mean == pytest.approx(live_scores.mean(), abs=1e-12)
+    assert ranking.std == pytest.approx(live_scores.std(), abs=1e-12)
+    assert index.top(["zzzunknown"], 5).std == 0.0

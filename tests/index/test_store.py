@@ -38,7 +38,8 @@ def test_manifest_describes_the_index(small_index: Path) -> None:
     manifest = Manifest.read(current_generation(small_index))
     assert manifest.documents == 20
     assert (manifest.model.name, manifest.model.dimension) == ("all-MiniLM-L6-v2", 384)
-    assert manifest.bm25.k1 == 1.5 and manifest.tokenizer.stemmer == "english"
+    assert manifest.bm25.k1 == 1.2 and manifest.tokenizer.stemmer == "english"
+    assert manifest.tokenizer.title_weight == 2
     assert {"papers.jsonl", "dense.faiss", "lexical.postings.npz"} <= set(manifest.files)
     assert all(len(info.sha256) == 64 for info in manifest.files.values())
     raw = (current_generation(small_index) / MANIFEST_FILE).read_bytes()

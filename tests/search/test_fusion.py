@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.fusion import Ranking, convex_combination, min_max, reciprocal_rank_fusion
+from search.fusion import (
+    Ranking,
+    convex_combination,
+    min_max,
+    reciprocal_rank_fusion,
+    standardised,
+    z_score_fusion,
+)
 
 
 def as_pairs(ranking: Ranking) -> list[tuple[int, float]]:
@@ -67,6 +74,7 @@ def test_fusion_never_mutates_its_inputs() -> None:
     before = (lexical.rows.copy(), lexical.scores.copy(), dense.rows.copy(), dense.scores.copy())
     reciprocal_rank_fusion([lexical, dense])
     convex_combination([lexical, dense])
+    z_score_fusion([lexical, dense])
     after = (lexical.rows, lexical.scores, dense.rows, dense.scores)
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
 
@@ -74,3 +82,49 @@ def test_fusion_never_mutates_its_inputs() -> None:
 def test_weight_count_must_match_legs() -> None:
     with pytest.raises(ValueError, match="2 weights for 1 legs"):
         reciprocal_rank_fusion([Ranking.empty()], weights=[1.0, 2.0])
+
+
+def test_z_score_fusion_by_hand() -> None:
+    # lexical: mean 1, std 2 -> z 2, 1 (floor 1); dense: mean 0.5, std 0.2 -> z 2, 0 (floor 0)
+    lexical = Ranking(np.array([1, 2]), np.array([5.0, 3.0]), mean=1.0, std=2.0)
+    dense = Ranking(np.array([2, 3]), np.array([0.9, 0.5]), mean=0.5, std=0.2)
+    # 1: 2 + 0 (missing from dense: its floor); 2: 1 + 2; 3: 1 (lexical floor) + 0
+    assert as_pairs(z_score_fusion([lexical, dense])) == [(2, 3.0), (1, 2.0), (3, 1.0)]
+    # weights 0.5, 1.5: 2: 0.5 + 3; 1: 1 + 0; 3: 0.5 + 0
+    assert as_pairs(z_score_fusion([lexical, dense], [0.5, 1.5])) == [(2, 3.5), (1, 1.0), (3, 0.5)]
+
+
+def test_z_score_fusion_scores_a_missing_row_exactly_where_the_leg_can() -> None:
+    lexical = Ranking(np.array([1, 2]), np.array([5.0, 3.0]), mean=1.0, std=2.0,
+                      score_rows=lambda rows: np.where(rows == 3, 2.0, 0.0))  # fmt: skip
+    dense = Ranking(np.array([2, 3]), np.array([0.9, 0.5]), mean=0.5, std=0.2,
+                    score_rows=lambda rows: np.full(len(rows), 0.7))  # fmt: skip
+    # lexical z: 1 -> 2, 2 -> 1, 3 -> (2 - 1) / 2; dense z: 2 -> 2, 3 -> 0, 1 -> (0.7 - 0.5) / 0.2
+    # 1: 2 + 1; 2: 1 + 2 (a tie: the lower row first); 3: 0.5 + 0
+    assert as_pairs(z_score_fusion([lexical, dense])) == [(1, 3.0), (2, 3.0), (3, 0.5)]
+
+
+def test_z_score_without_corpus_statistics_uses_the_candidates() -> None:
+    leg = Ranking.of([(7, 3.0), (8, 2.0), (9, 1.0)])  # mean 2, std sqrt(2/3)
+    assert standardised(leg).round(10).tolist() == [round(1.5**0.5, 10), 0.0, -round(1.5**0.5, 10)]
+    flat = Ranking(np.array([1, 2]), np.array([4.0, 4.0]), mean=4.0, std=0.0)
+    assert standardised(flat).tolist() == [0.0, 0.0]
+
+
+def test_z_score_fusion_with_an_empty_leg_and_ties() -> None:
+    dense = Ranking(np.array([5, 3]), np.array([0.7, 0.7]), mean=0.5, std=0.1)
+    fused = z_score_fusion([Ranking.empty(), dense])
+    assert as_pairs(fused) == [(3, 2.0), (5, 2.0)]  # a tie goes to the lower row
+    assert len(z_score_fusion([Ranking.empty(), Ranking.empty()])) == 0
+
+
+def test_a_leg_that_stands_out_of_its_corpus_outweighs_one_that_does_not() -> None:
+    """The weak-leg case: dense's best is barely above its average document, lexical's best is
+    far above its own: lexical's standout stays first, where equal-weight RRF puts it third."""
+    lexical = Ranking(np.array([1, 2, 3]), np.array([30.0, 4.0, 3.0]), mean=0.5, std=1.5)
+    dense = Ranking(np.array([3, 2, 4]), np.array([0.42, 0.41, 0.40]), mean=0.30, std=0.05)
+    # z: lexical 19.67, 2.33, 1.67 (floor); dense 2.4, 2.2, 2.0 (floor)
+    # 1: 19.67 + 2.0; 2: 2.33 + 2.2; 3: 1.67 + 2.4; 4: 1.67 + 2.0
+    assert z_score_fusion([lexical, dense]).rows.tolist() == [1, 2, 3, 4]
+    # RRF: 3: 1/63 + 1/61; 2: 2/62; 1: 1/61; 4: 1/63
+    assert reciprocal_rank_fusion([lexical, dense]).rows.tolist() == [3, 2, 1, 4]

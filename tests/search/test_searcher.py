@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from search.errors import PaperNotFoundError, QueryError
@@ -26,11 +27,31 @@ def test_each_mode_returns_ranked_hits(searcher: Searcher, mode: str) -> None:
     )
 
 
-def test_hybrid_is_the_rrf_of_the_two_legs(searcher: Searcher) -> None:
+def test_hybrid_by_default_adds_corpus_z_scores_computed_here_with_numpy(
+    searcher: Searcher,
+) -> None:
+    """Each leg standardised over every document of the index (mean and std of its scores), and
+    summed, for every candidate: each row with a lexical match, and the dense leg's top 100."""
+    query = "quantum computing error correction"
+    index = searcher.index
+    assert index.size < 1000  # so every row is a candidate of both legs
+    lexical = index.lexical.score_all(index.tokenizer.tokenize(query))
+    vectors = np.stack([index.dense.vector(row) for row in range(index.size)])
+    dense = vectors @ searcher.encoder.encode_query(query)
+    total = (lexical - lexical.mean()) / lexical.std() + (dense - dense.mean()) / dense.std()
+    candidate = (lexical > 0) | (np.argsort(np.argsort(-dense)) < 100)
+    total[~candidate] = -np.inf
+    expected = np.lexsort((np.arange(index.size), -total))[:10]
+    hybrid = searcher.search(SearchRequest(query, limit=10))
+    assert [hit.row for hit in hybrid.hits] == expected.tolist()
+    assert [hit.score for hit in hybrid.hits] == pytest.approx(total[expected].tolist(), abs=1e-5)
+
+
+def test_hybrid_rrf_is_the_rrf_of_the_two_legs(searcher: Searcher) -> None:
     query = "quantum computing error correction"
     lexical = searcher.search(SearchRequest(query, mode="lexical", limit=100))
     dense = searcher.search(SearchRequest(query, mode="dense", limit=100))
-    hybrid = searcher.search(SearchRequest(query, limit=10))
+    hybrid = searcher.search(SearchRequest(query, limit=10, fusion="rrf"))
     legs = [Ranking.of([(h.row, h.score) for h in r.hits]) for r in (lexical, dense)]
     expected = reciprocal_rank_fusion(legs, rrf_k=60)
     assert [hit.row for hit in hybrid.hits] == expected.rows[:10].tolist()
