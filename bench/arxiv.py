@@ -13,7 +13,7 @@ from scipy import sparse
 
 from index.build import BuildOptions
 from index.corpus import LoadReport, iter_papers
-from index.dense import DenseIndex
+from index.dense import DenseIndex, DenseSettings
 from index.encoder import Encoder
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, ModelInfo
@@ -86,6 +86,12 @@ def lexical_for(
     matrix.sort_indices()
     lengths = np.tile(base.doc_lengths, copies)[: len(papers)]
     return LexicalIndex(base.vocabulary, [matrix], lengths, options.bm25), seconds
+
+
+def folder_for(docs: int, dense: str = "auto") -> tuple[Path, BuildOptions]:
+    """The cached index folder of `docs` papers with that dense kind, and its build options."""
+    suffix = "" if dense == "auto" else f"-{dense}"
+    return RESULTS / f"index-{docs}{suffix}", BuildOptions(dense=DenseSettings(kind=dense))
 
 
 def build_folder(folder: Path, docs: int, options: BuildOptions | None = None) -> Path:

@@ -102,21 +102,24 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--dense", choices=["auto", "flat", "fp16", "sq8", "hnsw"], default="auto")
     args = parser.parse_args()
-    folder = arxiv.build_folder(arxiv.RESULTS / f"index-{args.docs}", args.docs)
+    folder, options = arxiv.folder_for(args.docs, args.dense)
+    folder = arxiv.build_folder(folder, args.docs, options)
     queries = arxiv.queries()[: args.queries]
     port = free_port()
     server = start_server(str(folder), port)
     base = f"http://127.0.0.1:{port}"
     try:
         sequential(base, queries[:5], "hybrid")  # warm-up
-        report: dict[str, object] = {"docs": args.docs}
+        report: dict[str, object] = {"docs": args.docs, "dense_index": args.dense}
         report["sequential"] = {mode: sequential(base, queries, mode) for mode in MODES}
         report["load"] = [load(base, queries, n, args.seconds) for n in (1, 4, 16)]
     finally:
         server.terminate()
         server.wait(timeout=30)
-    (arxiv.RESULTS / f"http-{args.docs}.json").write_text(json.dumps(report, indent=1))
+    suffix = "" if args.dense == "auto" else f"-{args.dense}"
+    (arxiv.RESULTS / f"http-{args.docs}{suffix}.json").write_text(json.dumps(report, indent=1))
     if args.json:
         print(json.dumps(report))
         return

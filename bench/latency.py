@@ -22,8 +22,6 @@ import arxiv
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index.build import BuildOptions
-from index.dense import DenseSettings
 from index.paper_index import PaperIndex
 from index.tokenizer import Tokenizer
 from search.hits import SearchRequest
@@ -97,9 +95,8 @@ def main() -> None:
     args = parser.parse_args()
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
-    options = BuildOptions(dense=DenseSettings(kind=args.dense))
-    suffix = "" if args.dense == "flat" else f"-{args.dense}"
-    folder = arxiv.build_folder(arxiv.RESULTS / f"index-{args.docs}{suffix}", args.docs, options)
+    folder = arxiv.build_folder(*arxiv.folder_for(args.docs, args.dense))
+    suffix = "" if args.dense == "auto" else f"-{args.dense}"
     index = PaperIndex.load(folder)
     searcher = Searcher(index, arxiv.encoder())
     queries = arxiv.queries()[: args.queries]

@@ -44,21 +44,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="memory benchmark")
     parser.add_argument("--docs", type=int, default=130_000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--dense", choices=["auto", "flat", "fp16", "sq8", "hnsw"], default="auto")
     args = parser.parse_args()
-    big = arxiv.build_folder(arxiv.RESULTS / f"index-{args.docs}", args.docs)
+    big = arxiv.build_folder(*arxiv.folder_for(args.docs, args.dense))
     small = arxiv.build_folder(arxiv.RESULTS / "index-1000", 1000)
     docs = Manifest.read(current_generation(big)).documents
     big_rss, small_rss = server_rss(big), server_rss(small)
     disk = parts(big)
     report = {
         "docs": docs,
+        "dense_index": Manifest.read(current_generation(big)).dense.kind,
         "server_rss_bytes": big_rss,
         "baseline_rss_bytes_1000_docs": small_rss,
         "index_rss_bytes_per_doc": round((big_rss - small_rss) / (docs - 1000), 1),
         "disk_bytes_per_doc": {part: round(size / docs, 1) for part, size in disk.items()},
         "disk_bytes_per_doc_total": round(sum(disk.values()) / docs, 1),
     }
-    (arxiv.RESULTS / f"memory-{args.docs}.json").write_text(json.dumps(report, indent=1))
+    suffix = "" if args.dense == "auto" else f"-{args.dense}"
+    (arxiv.RESULTS / f"memory-{args.docs}{suffix}.json").write_text(json.dumps(report, indent=1))
     if args.json:
         print(json.dumps(report))
     else:

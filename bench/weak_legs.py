@@ -27,7 +27,7 @@ from index.lexical import BM25Parameters, LexicalIndex
 from index.papers import Paper
 from index.tokenizer import Tokenizer
 from search.evaluation import score_run
-from search.fusion import Ranking, reciprocal_rank_fusion, z_score_fusion
+from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion, z_score_fusion
 from search.searcher import CANDIDATE_DEPTH
 
 QUERIES = 300
@@ -37,6 +37,10 @@ FUSIONS: dict[str, Callable[[Ranking, Ranking], Ranking]] = {
     "dense": lambda lexical, dense: dense,
     "rrf k=60": lambda lexical, dense: reciprocal_rank_fusion((lexical, dense)),
     "zscore (default)": lambda lexical, dense: z_score_fusion((lexical, dense)),
+    "zscore over candidates": lambda lexical, dense: z_score_fusion(
+        (Ranking(lexical.rows, lexical.scores), Ranking(dense.rows, dense.scores))
+    ),
+    "convex min-max 0.5": lambda lexical, dense: convex_combination((lexical, dense)),
 }
 
 
@@ -98,7 +102,7 @@ def main() -> None:
                         for variant, value in scores.items()}  # fmt: skip
         print(f"\n{name} (nDCG@10, and as a share of the better leg alone)")
         for variant, row in report[name].items():
-            print(f"{variant:<18} {row['ndcg@10']:.4f}  {row['of_best_leg']:.3f}")
+            print(f"{variant:<24} {row['ndcg@10']:.4f}  {row['of_best_leg']:.3f}")
     output = RESULTS / "weak_legs.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=1))

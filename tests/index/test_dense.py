@@ -129,3 +129,12 @@ def test_top_reports_the_spread_of_scores_over_every_live_vector(kind: str, tmp_
             ranking = dense.top(query, 10)
             assert ranking.mean == pytest.approx(float(expected.mean()), abs=1e-6)
             assert ranking.std == pytest.approx(float(expected.std()), abs=1e-6)
+
+
+def test_auto_is_exact_for_small_corpora_and_hnsw_from_fifty_thousand() -> None:
+    assert DenseSettings().kind == "auto"
+    assert DenseSettings().resolved(49_999).kind == "flat"
+    assert DenseSettings().resolved(50_000).kind == "hnsw"
+    assert DenseSettings(kind="sq8").resolved(10**6).kind == "sq8"
+    vectors = np.load(shared("arxiv", "embeddings", "part-000.npy"))[:200].astype(np.float32)
+    assert DenseIndex.build(vectors, DenseSettings()).settings.kind == "flat"
