@@ -95,7 +95,8 @@ def main() -> None:
     args = parser.parse_args()
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
-    folder = arxiv.build_folder(*arxiv.folder_for(args.docs, args.dense))
+    folder, options = arxiv.folder_for(args.docs, args.dense)
+    folder = arxiv.build_folder(folder, args.docs, options)
     suffix = "" if args.dense == "auto" else f"-{args.dense}"
     index = PaperIndex.load(folder)
     searcher = Searcher(index, arxiv.encoder())

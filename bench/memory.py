@@ -46,7 +46,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--dense", choices=["auto", "flat", "fp16", "sq8", "hnsw"], default="auto")
     args = parser.parse_args()
-    big = arxiv.build_folder(*arxiv.folder_for(args.docs, args.dense))
+    big, options = arxiv.folder_for(args.docs, args.dense)
+    big = arxiv.build_folder(big, args.docs, options)
     small = arxiv.build_folder(arxiv.RESULTS / "index-1000", 1000)
     docs = Manifest.read(current_generation(big)).documents
     big_rss, small_rss = server_rss(big), server_rss(small)

@@ -264,21 +264,34 @@ class LexicalIndex:
         variance = float(np.dot(matched_scores, matched_scores)) / count - mean * mean
         return mean, max(variance, 0.0) ** 0.5
 
-    def terms_in_row(self, tokens: Sequence[str], row: int) -> list[str]:
-        """The distinct `tokens` that occur in document `row` (binary search in each posting)."""
-        segment = int(np.searchsorted(self.first_rows, row, side="right")) - 1
-        matrix, local_row = self.segments[segment], row - int(self.first_rows[segment])
-        indptr, indices = matrix.indptr, matrix.indices
-        present = []
+    def terms_in_rows(self, tokens: Sequence[str], rows: Sequence[int]) -> list[list[str]]:
+        """For each of `rows`, the distinct `tokens` its document contains: one binary search
+        of each term's postings for all the rows at once."""
+        wanted = np.asarray(rows, np.int64)
+        present: list[list[str]] = [[] for _ in range(len(wanted))]
         for term in dict.fromkeys(tokens):
             term_id = self.vocabulary.get(term)
-            if term_id is None or term_id >= matrix.shape[1]:
+            if term_id is None:
                 continue
-            rows = indices[indptr[term_id] : indptr[term_id + 1]]
-            position = int(np.searchsorted(rows, rows.dtype.type(local_row)))  # no copy
-            if position < len(rows) and rows[position] == local_row:
-                present.append(term)
+            for index in np.flatnonzero(self._contains(term_id, wanted)):
+                present[int(index)].append(term)
         return present
+
+    def _contains(self, term_id: int, rows: Rows) -> npt.NDArray[np.bool_]:
+        """Which of `rows` hold the term (its postings are sorted within each segment)."""
+        found = np.zeros(len(rows), dtype=bool)
+        for first_row, matrix in zip(self.first_rows, self.segments, strict=True):
+            if term_id >= matrix.shape[1]:
+                continue
+            postings = matrix.indices[matrix.indptr[term_id] : matrix.indptr[term_id + 1]]
+            local = rows - int(first_row)
+            inside = np.flatnonzero((local >= 0) & (local < matrix.shape[0]))
+            if len(postings) == 0 or len(inside) == 0:
+                continue
+            targets = local[inside].astype(postings.dtype)
+            positions = np.minimum(np.searchsorted(postings, targets), len(postings) - 1)
+            found[inside[postings[positions] == targets]] = True
+        return found
 
     def save(self, folder: Path) -> list[str]:
         """Write the index files into `folder`; returns their names. Compacts first if needed."""

@@ -6,6 +6,7 @@ stored in every index manifest, so a query is always tokenized the way the index
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
@@ -54,6 +55,15 @@ class TokenizerSettings:
         return cls(**{"title_weight": 1, **data})
 
 
+@functools.lru_cache(maxsize=1024)
+def _prefix_pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    """A regex for the words that may stem to one of `terms` (compiled once per query's terms)."""
+    prefixes = sorted({term[: max(3, len(term) - 2)] for term in terms}, key=len, reverse=True)
+    return re.compile(
+        r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*", re.IGNORECASE | re.UNICODE
+    )
+
+
 class Tokenizer:
     """Text -> list of terms, per `TokenizerSettings`."""
 
@@ -94,11 +104,7 @@ class Tokenizer:
         """
         if not terms:
             return []
-        prefixes = sorted({term[: max(3, len(term) - 2)] for term in terms}, key=len, reverse=True)
-        pattern = re.compile(
-            r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*", re.IGNORECASE | re.UNICODE
-        )
-        matches = list(pattern.finditer(text))
+        matches = list(_prefix_pattern(frozenset(terms)).finditer(text))
         words = [m.group(0).lower() if self.settings.lowercase else m.group(0) for m in matches]
         stems = self._stemmer.stemWords(words) if self._stemmer else words
         return [

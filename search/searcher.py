@@ -192,6 +192,7 @@ def _hits(
     terms: tuple[str, ...] = (),
 ) -> tuple[Hit, ...]:
     hits = []
+    matched = index.lexical.terms_in_rows(terms, rows.tolist()) if terms else [[]] * len(rows)
     for position, (row, score) in enumerate(zip(rows, scores, strict=True)):
         paper = index.papers.get(int(row))
         hits.append(
@@ -202,7 +203,7 @@ def _hits(
                 score=float(score),
                 lexical=_place(lexical, int(row)),
                 dense=_place(dense, int(row)),
-                matched_terms=tuple(index.lexical.terms_in_row(terms, int(row))),
+                matched_terms=tuple(matched[position]),
                 snippet=make_snippet(paper.abstract, set(terms), index.tokenizer),
             )
         )

@@ -111,3 +111,15 @@ def test_top_reports_the_spread_of_scores_over_every_live_row() -> None:
     assert ranking.mean == pytest.approx(live_scores.mean(), abs=1e-12)
     assert ranking.std == pytest.approx(live_scores.std(), abs=1e-12)
     assert index.top(["zzzunknown"], 5).std == 0.0
+
+
+def test_terms_in_rows_equals_a_set_lookup_across_segments() -> None:
+    tokenizer = Tokenizer()
+    texts = [f"{r['title']} {r['abstract']}" for r in demo_records(40)]
+    token_lists = [tokenizer.tokenize(t) for t in texts]
+    index = LexicalIndex.build(token_lists[:30], BM25Parameters()).with_added(token_lists[30:])
+    query = tokenizer.tokenize("quantum neural networks galaxies zzzunknown networks")
+    rows = [39, 0, 31, 12, 30, 29]
+    expected = [[t for t in dict.fromkeys(query) if t in set(token_lists[r])] for r in rows]
+    assert index.terms_in_rows(query, rows) == expected
+    assert any(expected)  # the query does match some of these rows
