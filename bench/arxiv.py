@@ -88,10 +88,14 @@ def lexical_for(
     return LexicalIndex(base.vocabulary, [matrix], lengths, options.bm25), seconds
 
 
+def suffix(dense: str) -> str:
+    """What result and index names add for a dense kind other than the default."""
+    return "" if dense == "auto" else f"-{dense}"
+
+
 def folder_for(docs: int, dense: str = "auto") -> tuple[Path, BuildOptions]:
     """The cached index folder of `docs` papers with that dense kind, and its build options."""
-    suffix = "" if dense == "auto" else f"-{dense}"
-    return RESULTS / f"index-{docs}{suffix}", BuildOptions(dense=DenseSettings(kind=dense))
+    return RESULTS / f"index-{docs}{suffix(dense)}", BuildOptions(dense=DenseSettings(kind=dense))
 
 
 def build_folder(folder: Path, docs: int, options: BuildOptions | None = None) -> Path:

@@ -118,7 +118,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    suffix = "" if args.dense == "auto" else f"-{args.dense}"
+    suffix = arxiv.suffix(args.dense)
     (arxiv.RESULTS / f"http-{args.docs}{suffix}.json").write_text(json.dumps(report, indent=1))
     if args.json:
         print(json.dumps(report))

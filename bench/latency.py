@@ -97,7 +97,7 @@ def main() -> None:
 
     folder, options = arxiv.folder_for(args.docs, args.dense)
     folder = arxiv.build_folder(folder, args.docs, options)
-    suffix = "" if args.dense == "auto" else f"-{args.dense}"
+    suffix = arxiv.suffix(args.dense)
     index = PaperIndex.load(folder)
     searcher = Searcher(index, arxiv.encoder())
     queries = arxiv.queries()[: args.queries]

@@ -61,7 +61,7 @@ def main() -> None:
         "disk_bytes_per_doc": {part: round(size / docs, 1) for part, size in disk.items()},
         "disk_bytes_per_doc_total": round(sum(disk.values()) / docs, 1),
     }
-    suffix = "" if args.dense == "auto" else f"-{args.dense}"
+    suffix = arxiv.suffix(args.dense)
     (arxiv.RESULTS / f"memory-{args.docs}{suffix}.json").write_text(json.dumps(report, indent=1))
     if args.json:
         print(json.dumps(report))

@@ -123,8 +123,7 @@ class DenseIndex:
     def with_removed(self, rows: Sequence[int]) -> DenseIndex:
         live = np.ones(self.size, bool) if self.live is None else self.live.copy()
         live[np.asarray(rows, np.int64)] = False
-        removed = np.array([self.vector(int(row)) for row in rows], np.float32)
-        moments = self.moments.minus(removed.reshape(-1, self.dimension))
+        moments = self.moments.minus(self.vectors(np.asarray(rows, np.int64)))
         return DenseIndex(self.faiss_index, self.settings, self.added, live, moments)
 
     def compacted(self) -> DenseIndex:

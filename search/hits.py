@@ -38,8 +38,15 @@ class SearchRequest:
     rrf_k: float = 60.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
-    alpha: float | None = None  # zscore and convex: weights become (alpha, 1 - alpha)
+    alpha: float | None = None  # when set, the legs' weights become (alpha, 1 - alpha)
     filters: Filters = field(default_factory=Filters)
+
+    @property
+    def weights(self) -> tuple[float, float]:
+        """The (lexical, dense) weights of fusion: (alpha, 1 - alpha) when alpha is set."""
+        if self.alpha is not None:
+            return (self.alpha, 1.0 - self.alpha)
+        return (self.lexical_weight, self.dense_weight)
 
 
 @dataclass(frozen=True, slots=True)

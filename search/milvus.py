@@ -324,10 +324,7 @@ class MilvusSearcher:
                 scores = -scores  # negated), best first: make larger mean better
             return Ranking(rows, scores)
 
-        weights = (request.lexical_weight, request.dense_weight)
-        if request.alpha is not None:
-            weights = (request.alpha, 1.0 - request.alpha)
-        fused = z_score_fusion((ranking(lexical), ranking(dense)), weights)
+        fused = z_score_fusion((ranking(lexical), ranking(dense)), request.weights)
         page_ids = [ids[int(row)] for row in fused.rows[:wanted]]
         entities = {str(e["id"]): e for e in self.client.get(self.target.collection, ids=page_ids,
                                                              output_fields=FIELDS)}  # fmt: skip
@@ -343,10 +340,8 @@ class MilvusSearcher:
 
 def _ranker(request: SearchRequest, rrf: Any, weighted: Any) -> Any:
     if request.fusion == "convex":
-        if request.alpha is not None:
-            return weighted(request.alpha, 1.0 - request.alpha)
-        return weighted(request.lexical_weight, request.dense_weight)
-    if (request.lexical_weight, request.dense_weight) != (1.0, 1.0):
+        return weighted(*request.weights)
+    if request.weights != (1.0, 1.0):
         raise QueryError("lexical_weight", "weighted RRF is not available on the milvus "
                          "backend; use fusion=convex for weights")  # fmt: skip
     return rrf(int(request.rrf_k))

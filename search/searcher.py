@@ -143,9 +143,7 @@ class Searcher:
             return dense if dense is not None else Ranking.empty()
         if dense is None:
             return lexical
-        weights = (request.lexical_weight, request.dense_weight)
-        if request.alpha is not None:
-            weights = (request.alpha, 1.0 - request.alpha)
+        weights = request.weights
         if request.fusion == "convex":
             return convex_combination((lexical, dense), weights)
         if request.fusion == "zscore":
