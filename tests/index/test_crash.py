@@ -112,7 +112,7 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(setup: tuple[Path, 
 
 def assert_lexical_equals_fresh_build(index: PaperIndex) -> None:
     papers = list(live_papers(index))
-    fresh = LexicalIndex.build([index.tokenizer.tokenize(p.text) for p in papers],
+    fresh = LexicalIndex.build([index.tokenizer.paper_terms(p) for p in papers],
                                index.manifest.bm25)  # fmt: skip
     live_rows = np.flatnonzero(index.papers.live) if index.papers.live is not None else None
     for query in ("quantum field theory", papers[0].title, papers[-1].title):
