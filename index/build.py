@@ -83,7 +83,8 @@ def build_index(
         write_papers(staging, papers)
         lexical.save(staging)
         dense.save(staging)
-        return _manifest(papers, options, encoder, load_report, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        return _manifest(papers, options, dense.settings, encoder, load_report, seconds)
 
     generation = write_generation(Path(folder), write_files)
     seconds = time.perf_counter() - started
@@ -102,6 +103,7 @@ def encode(
 def _manifest(
     papers: Sequence[Paper],
     options: BuildOptions,
+    dense: DenseSettings,
     encoder: Encoder,
     load_report: LoadReport,
     seconds: float,
@@ -116,7 +118,7 @@ def _manifest(
         ),
         tokenizer=options.tokenizer,
         bm25=options.bm25,
-        dense=options.dense.resolved(len(papers)),
+        dense=dense,  # as built: `auto` already resolved to the kind used
         files={},
         created_at=now_iso(),
         build={
