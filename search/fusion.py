@@ -44,12 +44,21 @@ def z_score_fusion(legs: Sequence[Ranking], weights: Sequence[float] | None = No
     weights = _weights(legs, weights)
     if not legs:
         return Ranking.empty()
-    candidates = np.unique(np.concatenate([leg.rows for leg in legs])).astype(np.int64)
+    candidates = _distinct(np.concatenate([leg.rows for leg in legs]).astype(np.int64))
     totals = np.zeros(len(candidates), dtype=np.float64)
     for leg, weight in zip(legs, weights, strict=True):
         totals += weight * _z_of_candidates(leg, candidates)
     order = np.lexsort((candidates, -totals))
     return Ranking(candidates[order], totals[order])
+
+
+def _distinct(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The sorted distinct values of `rows` (np.unique, by sorting: several times faster for a
+    few thousand rows, which is what fusion sees)."""
+    rows = np.sort(rows)
+    if len(rows) == 0:
+        return rows
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
 
 
 def _z_of_candidates(leg: Ranking, candidates: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:

@@ -51,3 +51,20 @@ def test_find_equals_filtering_all_words_on_real_abstracts() -> None:
         expected = [span for span in tokenizer.words(text) if span[0] in terms]
         assert tokenizer.find(text, terms) == expected
     assert tokenizer.find("anything", set()) == []
+
+
+def test_find_equals_filtering_all_words_on_awkward_text() -> None:
+    tokenizer = Tokenizer()
+    terms = {"model", "graph", "learn", "istanbul"}
+    texts = [
+        "Models:modeling,remodel graph_models GRAPHS learned learner",
+        "İstanbul models graphs",  # İ lowercases to two characters: offsets must not shift
+        "model",
+        "xmodel model9 _model modèle Graph-based",
+    ]
+    for text in texts:
+        expected = [span for span in tokenizer.words(text) if span[0] in terms]
+        assert tokenizer.find(text, terms) == expected, text
+    kept_case = Tokenizer(TokenizerSettings(lowercase=False, stemmer="none", stopwords="none"))
+    text = "Graph graph GRAPH graphs"
+    assert kept_case.find(text, {"graph"}) == [("graph", 6, 11)]
