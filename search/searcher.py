@@ -25,13 +25,15 @@ logger = logging.getLogger(__name__)
 
 Vector = npt.NDArray[np.float32]
 
-# Each leg's candidates before fusion. Fixed (not derived from the page) so that every page of
-# one query is cut from the same fused ranking; 1,000 is 10x the API's largest limit.
+# Rank-based fusion (rrf, convex) fuses each leg's top 1,000, so a paper deep in one leg can
+# still rise. Fixed (not derived from the page) so that every page of one query is cut from the
+# same fused ranking; 1,000 is 10x the API's largest limit.
 CANDIDATE_DEPTH = 1000
-# Z-score fusion scores every candidate exactly on both legs, so in that hybrid search the legs
-# only propose candidates: the lexical top 200 and the dense top 100 give the same nDCG@10 and
-# Recall@100 as both top 1,000s on SciFact (train and test) and Cranfield, and every candidate
-# costs fusion a stored vector read (random memory) or a BM25 lookup.
+# Z-score fusion scores every candidate exactly on both legs, so there the legs only propose
+# candidates: the lexical top 200 and the dense top 100 give the same nDCG@10 and Recall@100
+# as both top 1,000s on SciFact (train and test) and Cranfield, and every candidate costs fusion
+# a stored vector read (random memory) or a BM25 lookup. A leg searched alone gives the same
+# order at any depth, so there these depths only bound its `total` (how far it pages).
 LEXICAL_PROPOSALS = 200
 DENSE_PROPOSALS = 100
 
@@ -162,7 +164,9 @@ def _lexical_leg(
 ) -> Ranking | None:
     if request.mode == "dense":
         return None
-    return index.lexical.top(terms, depth, allowed)
+    if _z_score_hybrid(request):  # fusion needs the spread of the scores over the corpus
+        return index.lexical.top(terms, depth, allowed)
+    return index.lexical.best(terms, depth, allowed)  # the same top, scoring far fewer rows
 
 
 def _dense_leg(
@@ -179,10 +183,14 @@ def _dense_leg(
 def _leg_depths(request: SearchRequest) -> tuple[int, int]:
     """How many candidates the lexical and the dense leg return."""
     page_end = request.offset + request.limit
-    if request.mode == "hybrid" and request.fusion == "zscore":
-        return max(LEXICAL_PROPOSALS, page_end), max(DENSE_PROPOSALS, page_end)
-    depth = max(CANDIDATE_DEPTH, page_end)
-    return depth, depth
+    if request.mode == "hybrid" and not _z_score_hybrid(request):
+        depth = max(CANDIDATE_DEPTH, page_end)
+        return depth, depth
+    return max(LEXICAL_PROPOSALS, page_end), max(DENSE_PROPOSALS, page_end)
+
+
+def _z_score_hybrid(request: SearchRequest) -> bool:
+    return request.mode == "hybrid" and request.fusion == "zscore"
 
 
 def _hits(
