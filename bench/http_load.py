@@ -111,7 +111,8 @@ def main() -> None:
     server = start_server(str(folder), port)
     base = f"http://127.0.0.1:{port}"
     try:
-        sequential(base, queries[:5], "hybrid")  # warm-up
+        for mode in MODES:  # warm-up: model, caches, page cache, lexical part ceilings
+            sequential(base, queries[:5], mode)
         report: dict[str, object] = {"docs": args.docs, "dense_index": args.dense}
         report["sequential"] = {mode: sequential(base, queries, mode) for mode in MODES}
         report["load"] = [load(base, queries, n, args.seconds) for n in (1, 4, 16)]

@@ -8,6 +8,7 @@ per-document length norm are recomputed from the postings at load, so they are a
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections import Counter
@@ -21,6 +22,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from index.accumulators import Accumulator, AccumulatorPool
+from index.part_ceilings import largest_parts, rescaled
 from index.ranking import Ranking, Rows, Scores, top_n
 
 VOCABULARY_FILE = "lexical.vocabulary.json"
@@ -112,8 +114,8 @@ class LexicalIndex:
         self.length_norm = self._length_norm()
         present = self.document_frequency > 0
         self._all_positive = bool(not present.any() or self.idf[present].min() > 0)
-        self._largest_part: dict[int, float] = {}  # term id -> max frequency part (see `best`)
         self._accumulators = AccumulatorPool(self.size)
+        self._parent_ceilings: tuple[Scores, float] | None = None  # see `_inheriting`
 
     @property
     def size(self) -> int:
@@ -146,7 +148,8 @@ class LexicalIndex:
             else np.concatenate([self.live, np.ones(len(token_lists), bool)])
         )
         lengths = np.concatenate([self.doc_lengths, _lengths(token_lists)])
-        return LexicalIndex(vocabulary, segments, lengths, self.parameters, live, frequency)
+        grown = LexicalIndex(vocabulary, segments, lengths, self.parameters, live, frequency)
+        return grown._inheriting(self)
 
     def with_removed(
         self, rows: Sequence[int], token_lists: Sequence[Sequence[str]]
@@ -157,9 +160,10 @@ class LexicalIndex:
         frequency = self.document_frequency.copy()
         for tokens in token_lists:
             frequency[[self.vocabulary[term] for term in set(tokens)]] -= 1
-        return LexicalIndex(
+        removed = LexicalIndex(
             self.vocabulary, self.segments, self.doc_lengths, self.parameters, live, frequency
         )
+        return removed._inheriting(self)
 
     def compacted(self) -> LexicalIndex:
         """One segment of the live rows only, and only the terms they use (a fresh build's form)."""
@@ -189,10 +193,14 @@ class LexicalIndex:
 
     def _length_norm(self) -> Scores:
         k1, b = self.parameters.k1, self.parameters.b
-        lengths = self.doc_lengths if self.live is None else self.doc_lengths[self.live]
-        average = int(lengths.sum()) / self.live_count if self.live_count else 1.0
-        norm: Scores = k1 * (1 - b + b * self.doc_lengths.astype(np.float64) / (average or 1.0))
+        norm: Scores = k1 * (1 - b + b * self.doc_lengths.astype(np.float64) / self.average_length)
         return norm
+
+    @property
+    def average_length(self) -> float:
+        """The average length of the live documents (1 when there are none, or all are empty)."""
+        lengths = self.doc_lengths if self.live is None else self.doc_lengths[self.live]
+        return (int(lengths.sum()) / self.live_count if self.live_count else 1.0) or 1.0
 
     def _weighted_terms(self, tokens: Sequence[str]) -> list[tuple[int, float]]:
         """The query's known terms as (term id, repeats x IDF): a term's part of a score is this
@@ -296,7 +304,7 @@ class LexicalIndex:
         if not query or n <= 0 or not self._all_positive:
             found = self.top(tokens, n, allowed)
             return Ranking(found.rows, found.scores, score_rows=found.score_rows)
-        bounds = np.array([weight * self._largest_frequency_part(t) for t, weight in query])
+        bounds = np.array([weight * self._part_ceilings[term_id] for term_id, weight in query])
         heaviest_first = [query[i] for i in np.argsort(-bounds, kind="stable")]
         at_most = np.cumsum(np.sort(bounds))[::-1].tolist()  # [i]: what terms i.. can add
         with self._accumulators.lend() as partial:
@@ -330,16 +338,28 @@ class LexicalIndex:
                 fresh.append(partial.add(rows, weight * part))
         return np.concatenate(fresh) if fresh else np.empty(0, np.int64)
 
-    def _largest_frequency_part(self, term_id: int) -> float:
-        """The largest term-frequency part of the term in any row (computed once per term)."""
-        largest = self._largest_part.get(term_id)
-        if largest is None:
-            parts = [self._term_weights(matrix, term_id, int(first))[1]
-                     for first, matrix in zip(self.first_rows, self.segments, strict=True)
-                     if term_id < matrix.shape[1]]  # fmt: skip
-            largest = max((float(part.max()) for part in parts if len(part)), default=0.0)
-            self._largest_part[term_id] = largest
-        return largest
+    @functools.cached_property
+    def _part_ceilings(self) -> Scores:
+        """Per term, at least its largest term-frequency part in any row (`best` prunes with
+        them). Read off every posting on first use; after a live change, derived from the
+        previous index's instead: rescaled for the new average length and raised to the added
+        segment's own, so adding papers never rereads the built postings."""
+        k1, width = self.parameters.k1, len(self.vocabulary)
+        if self._parent_ceilings is None:
+            return largest_parts(self.segments, self.first_rows, self.length_norm, k1, width)
+        parent, parent_average = self._parent_ceilings
+        ceilings = np.zeros(width, np.float64)
+        ceilings[: len(parent)] = rescaled(parent, parent_average, self.average_length)
+        added = largest_parts(self.segments[1:], self.first_rows[1:], self.length_norm, k1, width)
+        return np.maximum(ceilings, added)
+
+    def _inheriting(self, parent: LexicalIndex) -> LexicalIndex:
+        """This index, a live change of `parent`, set to derive its part ceilings from the
+        parent's (when the parent has computed them)."""
+        computed = parent.__dict__.get("_part_ceilings")
+        if computed is not None:
+            self._parent_ceilings = (computed, parent.average_length)
+        return self
 
     def _scores_of(
         self, rows: Rows, query: Sequence[tuple[int, float]], live_only: bool = False

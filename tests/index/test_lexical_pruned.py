@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from index import part_ceilings
 from index.accumulators import AccumulatorPool
 from index.lexical import BM25Parameters, LexicalIndex
 from index.papers import Paper
@@ -56,10 +57,16 @@ def test_best_equals_rank_bm25_and_the_exhaustive_top_on_real_papers() -> None:
 
 def test_best_equals_top_after_adds_and_deletes_and_under_a_filter() -> None:
     tokenizer, token_lists, queries = paper_token_lists(300)
+    probe = tokenizer.tokenize(queries[0])
     index = LexicalIndex.build(token_lists[:250], BM25Parameters())
-    index = index.with_added(token_lists[250:])  # a second segment, with new terms
+    index.best(probe, 5)  # computes its part ceilings, which the changed indexes derive from
+    index = index.with_added(token_lists[250:280])  # a second segment, with new terms
+    index.best(probe, 5)
+    index = index.with_added(token_lists[280:])
+    index.best(probe, 5)
     removed = [3, 40, 260, 299]
     index = index.with_removed(removed, [token_lists[row] for row in removed])
+    assert index._parent_ceilings is not None  # the derived ceilings are the ones under test
     allowed = np.zeros(index.size, dtype=bool)
     allowed[::3] = True
     for query in queries:
@@ -68,6 +75,34 @@ def test_best_equals_top_after_adds_and_deletes_and_under_a_filter() -> None:
             assert_same_top(index, terms, n)
             assert_same_top(index, terms, n, allowed)
         assert not set(index.best(terms, 300).rows.tolist()) & set(removed)
+
+
+def test_part_ceilings_are_the_largest_parts_and_stay_ceilings_through_changes(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setattr(part_ceilings, "CHUNK_POSTINGS", 50)  # many blocks, some one column
+    _, token_lists, _ = paper_token_lists(120)
+    index = LexicalIndex.build(token_lists[:100], BM25Parameters())
+    np.testing.assert_allclose(index._part_ceilings, largest_parts_by_hand(index), rtol=1e-12)
+    longer = [tokens * 3 for tokens in token_lists[100:]]  # the average length grows
+    grown = index.with_added(longer)
+    assert grown._part_ceilings is not None  # computed, so the next change derives from it
+    changed = grown.with_removed([0, 5], token_lists[0:6:5])
+    assert changed.average_length > index.average_length and changed._parent_ceilings is not None
+    fresh = largest_parts_by_hand(changed)  # the true largest parts after the changes
+    assert (changed._part_ceilings >= fresh * (1 - 1e-12)).all()
+
+
+def largest_parts_by_hand(index: LexicalIndex) -> np.ndarray:
+    """Each term's largest tf (k1 + 1) / (tf + norm) over its postings, one posting at a time."""
+    k1 = index.parameters.k1
+    largest = np.zeros(len(index.vocabulary))
+    for first_row, matrix in zip(index.first_rows, index.segments, strict=True):
+        coo = matrix.tocoo()
+        for row, term, tf in zip(coo.row, coo.col, coo.data, strict=True):
+            part = tf * (k1 + 1) / (tf + index.length_norm[first_row + row])
+            largest[term] = max(largest[term], part)
+    return largest
 
 
 def test_best_with_non_positive_idf_falls_back_to_the_exhaustive_top() -> None:
