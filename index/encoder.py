@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from index.cache import cache_dir
 from index.errors import EncoderError
+from index.lean_query import lean_query_encoder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -99,6 +100,8 @@ class Encoder:
             raise EncoderError(f"model {model!r} does not say its embedding dimension")
         self.dimension = int(dimension)
         self.encode_query = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._encode_query)
+        # One query skips sentence-transformers' batching layer where that gives its vectors.
+        self._lean_query = lean_query_encoder(self._model) if self.backend == "onnx" else None
         # One encode at a time: Hugging Face fast tokenizers fail ("Already borrowed") when shared
         # by threads, and torch already uses every core for one call.
         self._lock = threading.Lock()
@@ -115,7 +118,11 @@ class Encoder:
         return output
 
     def _encode_query(self, text: str) -> Vectors:
-        vector: Vectors = self._encode([text])[0]
+        if self._lean_query is None:
+            vector: Vectors = self._encode([text])[0]
+        else:
+            with self._lock:
+                vector = self._lean_query(text)
         vector.setflags(write=False)
         return vector
 

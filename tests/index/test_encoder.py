@@ -61,3 +61,36 @@ def test_onnx_and_torch_backends_agree_on_real_abstracts(encoder: Encoder) -> No
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(EncoderError, match="unknown backend 'tensorrt'"):
         Encoder(backend="tensorrt")
+
+
+def test_lean_query_path_gives_sentence_transformers_own_vectors(encoder: Encoder) -> None:
+    from tests.conftest import demo_records
+
+    if encoder.backend != "onnx":
+        pytest.skip("the lean path is for ONNX models; this install encodes with torch")
+    assert encoder._lean_query is not None
+    records = demo_records(30)
+    texts = [str(r["title"]) for r in records] + [
+        "  padded query \t",
+        "ΛCDM halos at z > 2 — Schrödinger-like équations",
+        " ".join(str(r["abstract"]) for r in records[:3]),  # past 256 tokens: truncated alike
+    ]
+    for text in texts:
+        np.testing.assert_allclose(
+            encoder._lean_query(text), encoder._encode([text])[0], rtol=0, atol=1e-5
+        )
+
+
+def test_lean_query_path_is_refused_where_it_would_differ(encoder: Encoder) -> None:
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import Normalize, Pooling
+
+    from index.lean_query import lean_query_encoder
+
+    transformer = encoder._model[0]
+    cls_pooled = SentenceTransformer(
+        modules=[transformer, Pooling(encoder.dimension, pooling_mode="cls"), Normalize()],
+        device="cpu",
+    )
+    assert lean_query_encoder(cls_pooled) is None
+    assert lean_query_encoder(Encoder(backend="torch")._model) is None
