@@ -6,7 +6,8 @@ limits from the settings, which FastAPI must be able to evaluate.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 
 from api.engine import Engine
 from api.schemas import (
@@ -64,7 +65,7 @@ def build_router(settings: Settings) -> APIRouter:
         category: Annotated[list[str] | None, Query(max_length=50)] = None,
         author: Annotated[str | None, Query(max_length=200)] = None,
         explain: bool = False,
-    ) -> SearchResponse:
+    ) -> Response:
         """Search abstracts (hybrid, lexical or dense), with filters applied before ranking."""
         body = SearchBody(
             q=q, limit=limit, offset=offset, mode=mode, fusion=fusion, rrf_k=rrf_k,
@@ -72,19 +73,20 @@ def build_router(settings: Settings) -> APIRouter:
             year_from=year_from, year_to=year_to, category=category or [], author=author,
             explain=explain,
         )  # fmt: skip
-        return run_search(searcher, body, settings)
+        return as_json(run_search(searcher, body, settings))
 
     @router.post("/api/search", response_model=SearchResponse, tags=["search"])
-    def search_post(searcher: SearcherDep, body: SearchBody) -> SearchResponse:
+    def search_post(searcher: SearcherDep, body: SearchBody) -> Response:
         """The same search, with the parameters as a JSON body."""
-        return run_search(searcher, body, settings)
+        return as_json(run_search(searcher, body, settings))
 
     @router.post("/api/search/batch", response_model=BatchResponse, tags=["search"])
-    def search_batch(searcher: SearcherDep, body: BatchBody) -> BatchResponse:
+    def search_batch(searcher: SearcherDep, body: BatchBody) -> Response:
         """Up to `max_batch` searches in one request, answered in order."""
         if len(body.queries) > settings.max_batch:
             raise QueryError("queries", f"at most {settings.max_batch} queries per batch")
-        return BatchResponse(results=[run_search(searcher, q, settings) for q in body.queries])
+        results = [run_search(searcher, q, settings) for q in body.queries]
+        return as_json(BatchResponse(results=results))
 
     @router.get("/api/papers/{paper_id:path}/similar", response_model=SimilarResponse,
                 tags=["papers"])  # fmt: skip
@@ -109,6 +111,12 @@ def build_router(settings: Settings) -> APIRouter:
         return StatsResponse(**searcher.stats())
 
     return router
+
+
+def as_json(model: BaseModel) -> Response:
+    """`model` as JSON, already validated: FastAPI would otherwise validate it again against
+    the route's `response_model` (which still documents it) in a second worker-thread hop."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 def run_search(searcher: SearchService, body: SearchBody, settings: Settings) -> SearchResponse:
