@@ -344,13 +344,13 @@ class LexicalIndex:
         them). Read off every posting on first use; after a live change, derived from the
         previous index's instead: rescaled for the new average length and raised to the added
         segment's own, so adding papers never rereads the built postings."""
-        k1, width = self.parameters.k1, len(self.vocabulary)
+        part, width = self._frequency_part, len(self.vocabulary)
         if self._parent_ceilings is None:
-            return largest_parts(self.segments, self.first_rows, self.length_norm, k1, width)
+            return largest_parts(self.segments, self.first_rows, part, width)
         parent, parent_average = self._parent_ceilings
         ceilings = np.zeros(width, np.float64)
         ceilings[: len(parent)] = rescaled(parent, parent_average, self.average_length)
-        added = largest_parts(self.segments[1:], self.first_rows[1:], self.length_norm, k1, width)
+        added = largest_parts(self.segments[1:], self.first_rows[1:], part, width)
         return np.maximum(ceilings, added)
 
     def _inheriting(self, parent: LexicalIndex) -> LexicalIndex:
@@ -375,14 +375,9 @@ class LexicalIndex:
         return scores
 
     def _usable(self, rows: Rows, allowed: npt.NDArray[np.bool_] | None) -> Rows:
-        return rows[self._usable_mask(rows, allowed)]
-
-    def _usable_mask(
-        self, rows: Rows, allowed: npt.NDArray[np.bool_] | None
-    ) -> npt.NDArray[np.bool_]:
-        """Which of `rows` are live and allowed."""
+        """The `rows` that are live and allowed."""
         keep = np.ones(len(rows), bool) if self.live is None else self.live[rows]
-        return keep if allowed is None else keep & allowed[rows]
+        return rows[keep if allowed is None else keep & allowed[rows]]
 
     def terms_in_rows(self, tokens: Sequence[str], rows: Sequence[int]) -> list[list[str]]:
         """For each of `rows`, the distinct `tokens` its document contains: one binary search

@@ -6,13 +6,15 @@ the term's postings, so weight x ceiling is the most that the term can add to an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+Rows = npt.NDArray[np.int64]
 Scores = npt.NDArray[np.float64]
+FrequencyPart = Callable[[npt.NDArray[np.integer], Rows], Scores]  # (tf, rows) -> parts
 
 CHUNK_POSTINGS = 4_000_000  # postings turned into parts at a time (32 MB of float64)
 
@@ -20,24 +22,21 @@ CHUNK_POSTINGS = 4_000_000  # postings turned into parts at a time (32 MB of flo
 def largest_parts(
     segments: Sequence[sparse.csc_matrix],
     first_rows: Sequence[int] | npt.NDArray[np.int64],
-    length_norm: Scores,
-    k1: float,
+    part: FrequencyPart,
     width: int,
 ) -> Scores:
-    """Per term (`width` of them), its largest part over the postings of `segments`."""
+    """Per term (`width` of them), its largest `part` over the postings of `segments` (the
+    index's own scoring function, so a ceiling is exactly a part some row has)."""
     ceilings = np.zeros(width, np.float64)
     for first_row, matrix in zip(first_rows, segments, strict=True):
         for start, stop in _column_blocks(matrix.indptr):
-            norm = length_norm[int(first_row) :]  # indexed by the segment's own rows
-            _raise_to_block_maxima(ceilings, matrix, start, stop, norm, k1)
+            _raise_to_block_maxima(ceilings, matrix, int(first_row), start, stop, part)
     return ceilings
 
 
 def rescaled(ceilings: Scores, old_average: float, new_average: float) -> Scores:
     """Ceilings that still hold once the average document length changes: norm falls with the
     average, and a part then grows by at most new / old (it never grows when the average falls)."""
-    if old_average <= 0:
-        return ceilings
     grown: Scores = ceilings * max(1.0, new_average / old_average)
     return grown
 
@@ -57,17 +56,16 @@ def _column_blocks(indptr: npt.NDArray[np.integer]) -> list[tuple[int, int]]:
 def _raise_to_block_maxima(
     ceilings: Scores,
     matrix: sparse.csc_matrix,
+    first_row: int,
     start: int,
     stop: int,
-    length_norm: Scores,
-    k1: float,
+    part: FrequencyPart,
 ) -> None:
     indptr = matrix.indptr
     low, high = int(indptr[start]), int(indptr[stop])
     if high == low:
         return
-    frequency = matrix.data[low:high].astype(np.float64)
-    parts = frequency * (k1 + 1) / (frequency + length_norm[matrix.indices[low:high]])
+    parts = part(matrix.data[low:high], matrix.indices[low:high].astype(np.int64) + first_row)
     columns = start + np.flatnonzero(np.diff(indptr[start : stop + 1]))
     maxima = np.maximum.reduceat(parts, indptr[columns] - low)
     ceilings[columns] = np.maximum(ceilings[columns], maxima)
