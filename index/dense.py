@@ -212,10 +212,8 @@ class DenseIndex:
 
     def vector(self, row: int) -> Vectors:
         """The stored embedding of `row`."""
-        built = int(self.faiss_index.ntotal)
-        if row >= built:
-            return np.array(self.added[row - built], dtype=np.float32)
-        return np.asarray(self.faiss_index.reconstruct(int(row)), dtype=np.float32)
+        vector: Vectors = self.vectors(np.array([row], np.int64))[0]
+        return vector
 
     def save(self, folder: Path) -> list[str]:
         """Write the FAISS file into `folder` (compacting first if rows were added or deleted)."""

@@ -131,12 +131,10 @@ class Tokenizer:
         haystack = text.lower() if self.settings.lowercase else text
         if len(haystack) == len(text):
             spans = _spans_of_words_starting(haystack, _prefixes(frozenset(terms)))
+            words = [haystack[start:end] for start, end in spans]
         else:  # a few characters lowercase to two, which would shift the offsets
-            pattern = _prefix_pattern(frozenset(terms))
-            spans, haystack = [match.span() for match in pattern.finditer(text)], text
-        words = [haystack[start:end] for start, end in spans]
-        if self.settings.lowercase:
-            words = [word.lower() for word in words]
+            spans = [match.span() for match in _prefix_pattern(frozenset(terms)).finditer(text)]
+            words = [text[start:end].lower() for start, end in spans]  # (lowercase is on here)
         stems = self._stemmer.stemWords(words) if self._stemmer else words
         return [
             (stem, start, end)
