@@ -18,7 +18,7 @@ from index.manifest import Manifest, ModelInfo
 from index.papers import Paper
 from index.paperstore import write_papers
 from index.ray_encoding import RayEncoding, encode_with_ray
-from index.store import now_iso, write_generation
+from index.store import now_iso, prepare_folder, write_generation
 from index.tokenizer import Tokenizer, TokenizerSettings
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def build_index(
     """Read `corpus`, index it, and atomically make it the current index at `folder`."""
     options = options or BuildOptions()
     started = time.perf_counter()
+    prepare_folder(Path(folder))  # a bad target fails now, not after an hour of encoding
     papers, load_report = load_papers(list(corpus))
     logger.info("loaded %d papers: %s", len(papers), load_report.summary())
     encoder = encoder or Encoder(

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from index.errors import CorpusError
-from index.papers import ABSTRACT_FIELDS, ID_FIELDS, Paper, RecordError, paper_from_record
+from index.papers import (
+    ABSTRACT_FIELDS,
+    ID_FIELDS,
+    Paper,
+    RecordError,
+    dropped_fields,
+    paper_from_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +47,7 @@ class LoadReport:
     read: int = 0
     duplicates: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)  # fields removed from kept papers
     examples: list[SkippedRecord] = field(default_factory=list)
 
     @property
@@ -65,6 +73,8 @@ class LoadReport:
             parts.append(f"skipped {self.skipped_total} ({reasons})")
         if self.duplicates:
             parts.append(f"{self.duplicates} duplicate ids (the last one kept)")
+        for name, count in self.dropped.most_common():
+            parts.append(f"dropped {count} {name}")
         return "; ".join(parts)
 
 
@@ -95,9 +105,12 @@ def iter_papers(path: Path, report: LoadReport) -> Iterator[Paper]:
     for line, record in _records(source, report):
         report.read += 1
         try:
-            yield paper_from_record(record)
+            paper = paper_from_record(record)
         except RecordError as error:
             report.skip(source.name, line, str(error))
+            continue
+        report.dropped.update(dropped_fields(record))
+        yield paper
 
 
 def resolve_corpus_file(path: Path) -> Path:

@@ -14,6 +14,7 @@ import dataclasses
 import fcntl
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,10 @@ LOCK_FILE = "LOCK"
 # Rows added or deleted before the log is folded into new files. The overlay is scanned exactly
 # at query time, so it is kept small; compaction rewrites every file (seconds at 130K papers).
 COMPACT_AFTER = 10_000
+# After a failed compaction (a full disk, say) the next automatic try waits this long, doubling
+# up to the maximum: each try rewrites every file, which must not happen on every write.
+COMPACTION_RETRY_FIRST = 60.0
+COMPACTION_RETRY_MAX = 3600.0
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,24 @@ class LiveIndex:
         self._log = UpdateLog(self.folder / LOG_FILE)
         self._write_lock = threading.Lock()
         self._folder_lock: TextIO | None = None
+        self._compaction_retry_at = 0.0  # time.monotonic() before which none is tried
+        self._compaction_backoff = COMPACTION_RETRY_FIRST
         self._index, self._sequence = self._load()
 
     @property
     def index(self) -> PaperIndex:
         """The index as of the last acknowledged change (one reference: read it once per query)."""
         return self._index
+
+    @property
+    def log_damage(self) -> list[str]:
+        """What is wrong with the update log, for people: a bad last line not yet set aside, and
+        the quarantine files of bad lines set aside before (until someone removes them)."""
+        found = [self._log.tail_warning()] if self._log.tail is not None else []
+        return found + [
+            f"{self.folder / name}: a bad update-log line set aside; inspect it, then delete it"
+            for name in self._log.quarantined()
+        ]
 
     def upsert(
         self, papers: Sequence[Paper], encoder: Encoder, progress: bool = False
@@ -130,18 +147,24 @@ class LiveIndex:
         self._index, self._sequence = updated, change.sequence
         if updated.pending_changes < self.compact_after:
             return False
+        if time.monotonic() < self._compaction_retry_at:
+            return False
         try:
             self._compact()
         except (IndexWriteError, OSError) as error:  # the change itself is safe in the log
-            logger.error("compaction failed, will retry after the next change: %s", error)
+            self._compaction_retry_at = time.monotonic() + self._compaction_backoff
+            logger.error("compaction failed (the change is safe in the log); next try in %.0f s: "
+                         "%s", self._compaction_backoff, error)  # fmt: skip
+            self._compaction_backoff = min(2 * self._compaction_backoff, COMPACTION_RETRY_MAX)
             return False
+        self._compaction_backoff = COMPACTION_RETRY_FIRST
         return True
 
     def _compact(self) -> None:
         index, sequence = self._index, self._sequence
         if index.pending_changes == 0:  # the files already hold everything the log has
-            if self._log.valid_bytes:
-                self._log.reset()
+            if self._log.valid_bytes and sequence == index.manifest.log_sequence:
+                self._log.reset()  # (a log holding a gap is kept: the files do not know it)
             return
         try:
             write_generation(self.folder, lambda staging: _write_files(staging, index, sequence))
@@ -174,6 +197,7 @@ class LiveIndex:
         self._folder_lock = handle
         if self._changed_on_disk():
             self._index, self._sequence = self._load()
+        self._sequence = self._log.set_aside_tail(self._sequence)
 
     def _changed_on_disk(self) -> bool:
         log = self._log.path

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 NEW_ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?$", re.IGNORECASE)
 OLD_ARXIV_ID = re.compile(r"^[a-z\-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(?:v\d+)?$", re.IGNORECASE)
@@ -14,6 +16,10 @@ WHITESPACE = re.compile(r"\s+")
 
 ID_FIELDS = ("_id", "id", "doc_id", "paper_id")
 ABSTRACT_FIELDS = ("abstract", "text", "summary")
+MAX_ID_LENGTH = 500
+URL_SCHEMES = ("http", "https")
+# The API serves /api/papers/{id}/similar: an id ending so would be shadowed by that route.
+RESERVED_ID_SUFFIXES = ("/similar",)
 
 
 class RecordError(ValueError):
@@ -59,7 +65,7 @@ class Paper:
             authors=tuple(record["authors"]),
             categories=tuple(record["categories"]),
             year=record["year"],
-            url=record["url"],
+            url=safe_url(record["url"]),  # an index written before URLs were checked
         )
 
 
@@ -71,6 +77,9 @@ def paper_from_record(record: Mapping[str, Any]) -> Paper:
     doc_id = _clean(_first(record, ID_FIELDS))
     if not doc_id:
         raise RecordError("no id")
+    problem = id_problem(doc_id)
+    if problem is not None:
+        raise RecordError(f"bad id: {problem}")
     title = _clean(record.get("title"))
     abstract = _clean(_first(record, ABSTRACT_FIELDS))
     if not title and not abstract:
@@ -82,8 +91,48 @@ def paper_from_record(record: Mapping[str, Any]) -> Paper:
         authors=_split_authors(record.get("authors")),
         categories=_split_categories(record.get("categories")),
         year=_year(record, doc_id),
-        url=_clean(record.get("url")) or _arxiv_url(doc_id),
+        url=safe_url(_clean(record.get("url"))) or _arxiv_url(doc_id),
     )
+
+
+def id_problem(doc_id: str) -> str | None:
+    """Why `doc_id` cannot name a paper (None when it can): empty, too long, surrounding
+    whitespace or whitespace runs, control characters, dot or empty path segments, or a suffix
+    that a route uses. Ids are refused, never rewritten, so that every id names one URL."""
+    if not doc_id:
+        return "it is empty"
+    if len(doc_id) > MAX_ID_LENGTH:
+        return f"it has {len(doc_id)} characters, at most {MAX_ID_LENGTH} are allowed"
+    if doc_id != doc_id.strip():
+        return "it starts or ends with whitespace"
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in doc_id):
+        return "it contains control characters"
+    if "  " in doc_id or any(c.isspace() and c != " " for c in doc_id):
+        return "it has whitespace other than single spaces"
+    if any(segment in ("", ".", "..") for segment in doc_id.split("/")):
+        return "a '/'-separated part of it is empty, '.' or '..' (URLs cannot carry that)"
+    if doc_id.endswith(RESERVED_ID_SUFFIXES):
+        return f"it ends with {doc_id[doc_id.rindex('/'):]!r}, which the API's routes use"
+    return None
+
+
+def safe_url(url: Any) -> str | None:
+    """`url` if it is an absolute http(s) URL; None for anything else (javascript:, data:...)."""
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def dropped_fields(record: Mapping[str, Any]) -> list[str]:
+    """Fields of `record` that a paper does not keep because they are unsafe (a non-http URL)."""
+    url = _clean(record.get("url"))
+    return ["url (not http or https)"] if url and safe_url(url) is None else []
 
 
 def _first(record: Mapping[str, Any], fields: tuple[str, ...]) -> Any:

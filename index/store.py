@@ -12,13 +12,14 @@ import dataclasses
 import hashlib
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.errors import IndexCorruptError, IndexNotFoundError
+from index.errors import IndexCorruptError, IndexNotFoundError, IndexWriteError
 from index.manifest import MANIFEST_FILE, FileInfo, Manifest
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 CURRENT_FILE = "CURRENT"
 STAGING_PREFIX = ".staging-"
 GENERATION_PREFIX = "gen-"
+GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z-]+")  # a plain name: no '/', no '..'
 
 
 def write_generation(folder: Path, write_files: Callable[[Path], Manifest]) -> Path:
@@ -54,6 +56,20 @@ def write_generation(folder: Path, write_files: Callable[[Path], Manifest]) -> P
     return generation
 
 
+def prepare_folder(folder: Path) -> None:
+    """Make sure an index can be written at `folder` before any work is spent on it: the folder
+    exists (or is created) and a file can be created in it."""
+    if folder.exists() and not folder.is_dir():
+        raise IndexWriteError(f"{folder} is a file, not a folder; give a folder for the index")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f"{STAGING_PREFIX}probe-{uuid.uuid4().hex}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as error:
+        raise IndexWriteError(f"cannot write an index at {folder}: {error}") from error
+
+
 def current_generation(folder: Path) -> Path:
     """The folder holding the live manifest (the index folder itself for a flat layout)."""
     if (folder / MANIFEST_FILE).is_file():
@@ -69,7 +85,13 @@ def current_generation(folder: Path) -> Path:
             f"index folder not found: {folder}; build one with `papersift build CORPUS --index "
             f"{folder}`"
         )
-    generation = folder / pointer.read_text(encoding="utf-8").strip()
+    name = pointer.read_text(encoding="utf-8").strip()
+    if not GENERATION_NAME.fullmatch(name):
+        raise IndexCorruptError(
+            f"{pointer}: names {name[:100]!r}, which is not a generation folder inside {folder}; "
+            "rebuild the index"
+        )
+    generation = folder / name
     if not generation.is_dir():
         raise IndexCorruptError(f"{folder}: {CURRENT_FILE} points to a missing folder; rebuild")
     return generation

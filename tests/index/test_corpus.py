@@ -99,3 +99,19 @@ def test_full_arxiv_snapshot_skips_nothing_valid() -> None:
     assert report.skipped_total == 0
     assert len(papers) + report.duplicates == 129_735
     assert all(paper.year and 2007 <= paper.year <= 2026 for paper in papers[:1000])
+
+
+def test_unsafe_urls_are_dropped_and_counted(tmp_path: Path) -> None:
+    records = [
+        {"id": "a", "title": "A", "abstract": "x", "url": "javascript:alert(1)"},
+        {"id": "b", "title": "B", "abstract": "x", "url": "data:text/html,hi"},
+        {"id": "c", "title": "C", "abstract": "x", "url": "https://example.org/c"},
+        {"id": "bad\x1bid", "title": "D", "abstract": "x"},
+    ]
+    papers, report = load_papers([write_jsonl(tmp_path / "c.jsonl", records)])
+    assert [(paper.doc_id, paper.url) for paper in papers] == [
+        ("a", None), ("b", None), ("c", "https://example.org/c")
+    ]  # fmt: skip
+    assert report.dropped == {"url (not http or https)": 2}
+    assert "dropped 2 url (not http or https)" in report.counts()
+    assert report.skipped == {"bad id: it contains control characters": 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -188,16 +189,62 @@ def test_a_second_writer_is_refused(changed_folder: Path, tmp_path: Path, change
     assert second.index.papers.row_of(changes["added"][-1].doc_id) is None
 
 
-def test_torn_last_log_line_is_ignored_and_cut(changed_folder: Path, tmp_path: Path) -> None:
+def test_torn_last_log_line_is_set_aside_and_cut(changed_folder: Path, tmp_path: Path) -> None:
     folder = tmp_path / "torn"
     shutil.copytree(changed_folder, folder)
     log = folder / LOG_FILE
     intact = log.read_bytes()
-    log.write_bytes(intact + b'0badc0de {"sequence": 4, "kind": "del')  # a crash mid-append
+    torn = b'0badc0de {"sequence": 4, "kind": "del' + b"\0" * 20  # a crash mid-append
+    log.write_bytes(intact + torn)
     live = LiveIndex(folder)
     assert live.index.size == LiveIndex(changed_folder).index.size
-    live.delete([live.index.papers.doc_id(0)])
+    assert "unfinished write" in live.log_damage[0]
+    report = live.delete([live.index.papers.doc_id(0)])
+    assert report.sequence == 4  # never acknowledged: its number was never handed out
     assert log.read_bytes().startswith(intact) and log.read_bytes().count(b"\n") == 4
+    [quarantine] = folder.glob(f"{LOG_FILE}.damaged-*")
+    assert quarantine.read_bytes() == torn
+    assert str(quarantine) in live.log_damage[0]
+
+
+def test_damaged_last_log_line_is_kept_and_its_number_never_reused(
+    changed_folder: Path, tmp_path: Path, changes: dict, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "damaged-tail"
+    shutil.copytree(changed_folder, folder)
+    log = folder / LOG_FILE
+    lines = log.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 3
+    damaged = lines[2].replace(b'"kind"', b'"KIND"')  # complete, acknowledged, then altered
+    log.write_bytes(b"".join(lines[:2]) + damaged)
+    with caplog.at_level("WARNING"):
+        live = LiveIndex(folder)
+    assert "DAMAGED" in caplog.text and "DAMAGED" in live.log_damage[0]
+    assert live.index.papers.row_of(changes["deleted"][0]) is not None  # line 3 is not replayed
+    report = live.delete([live.index.papers.doc_id(0)])
+    assert report.sequence == 4  # 3 stays the damaged change's: a gap line now holds it
+    [quarantine] = folder.glob(f"{LOG_FILE}.damaged-*")
+    assert quarantine.read_bytes() == damaged
+    gap = log.read_bytes().splitlines()[2]
+    assert b'"sequence":3,"kind":"gap"' in gap and quarantine.name.encode() in gap
+    live.close()
+    reopened = LiveIndex(folder)
+    assert any(quarantine.name in line for line in reopened.log_damage)
+    assert reopened.delete([reopened.index.papers.doc_id(1)]).sequence == 5
+
+
+def test_a_checksummed_line_without_its_fields_is_damage(
+    changed_folder: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "fields"
+    shutil.copytree(changed_folder, folder)
+    log = folder / LOG_FILE
+    lines = log.read_bytes().splitlines(keepends=True)
+    text = b'{"sequence":1,"kind":"upsert"}'  # a valid CRC over a change without papers
+    lines[0] = b"%08x " % zlib.crc32(text) + text + b"\n"
+    log.write_bytes(b"".join(lines))
+    with pytest.raises(IndexCorruptError, match=r"line 1 of 3 is damaged \(not a readable"):
+        LiveIndex(folder)
 
 
 def test_damaged_log_line_refuses_to_load(changed_folder: Path, tmp_path: Path) -> None:

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from index.papers import Paper, RecordError, paper_from_record, year_from_arxiv_id
+from index.papers import (
+    Paper,
+    RecordError,
+    dropped_fields,
+    id_problem,
+    paper_from_record,
+    year_from_arxiv_id,
+)
 
 
 def test_arxiv_snapshot_record_becomes_a_paper() -> None:
@@ -71,3 +78,52 @@ def test_bad_records_raise_with_a_reason(record: dict[str, str], reason: str) ->
 def test_stored_form_round_trips() -> None:
     paper = Paper("a", "t", "b", ("x", "y"), ("cs.IR",), 2020, "http://e")
     assert Paper.from_stored(paper.to_record()) == paper
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "problem"),
+    [
+        ("", "empty"),
+        ("x" * 501, "at most 500"),
+        (" a", "whitespace"),
+        ("a\tb", "control characters"),
+        ("a\x00b", "control characters"),
+        ("a\u2028b", "control characters"),
+        ("a  b", "whitespace other than single spaces"),
+        ("/a", "'/'-separated part"),
+        ("a//b", "'/'-separated part"),
+        ("a/../b", "'/'-separated part"),
+        ("x/similar", "which the API's routes use"),
+    ],
+)
+def test_ids_that_cannot_name_a_paper(doc_id: str, problem: str) -> None:
+    found = id_problem(doc_id)
+    assert found is not None and problem in found
+
+
+@pytest.mark.parametrize("doc_id", ["2503.11731", "hep-th/9901001", "a b", "ünï-cødé", "x" * 500])
+def test_ids_that_can(doc_id: str) -> None:
+    assert id_problem(doc_id) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://arxiv.org/abs/2503.11731", True),
+        ("http://example.org/p?a=1", True),
+        (" HTTPS://EXAMPLE.ORG/x ", True),
+        ("javascript:alert(1)", False),
+        ("JavaScript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("//evil.example/x", False),
+        ("ftp://example.org/x", False),
+        ("http://", False),
+    ],
+)
+def test_only_http_urls_are_kept(url: str, kept: bool) -> None:
+    record = {"id": "p1", "title": "T", "abstract": "A", "url": url}
+    assert (paper_from_record(record).url is not None) == kept
+    assert (dropped_fields(record) == []) == kept
+    stored = {**paper_from_record({"id": "p1", "title": "T", "abstract": "A"}).to_record(),
+              "url": url}  # fmt: skip
+    assert (Paper.from_stored(stored).url is not None) == kept  # an index written before

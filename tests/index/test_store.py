@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
+from index.build import BuildOptions, build_index
 from index.encoder import Encoder
 from index.errors import (
     IndexCorruptError,
     IndexNotFoundError,
     IndexVersionError,
+    IndexWriteError,
     ModelMismatchError,
 )
 from index.manifest import MANIFEST_FILE, Manifest
@@ -133,6 +134,30 @@ def test_dangling_current_pointer_is_corrupt(small_index: Path) -> None:
     (small_index / CURRENT_FILE).write_text("gen-missing")
     with pytest.raises(IndexCorruptError, match="missing folder"):
         PaperIndex.load(small_index)
+
+
+@pytest.mark.parametrize("pointer", ["../elsewhere", "/etc", "gen-x/../../elsewhere", "."])
+def test_a_current_pointer_outside_the_folder_is_refused(
+    small_index: Path, pointer: str, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"  # a real index, but not this folder's
+    outside.mkdir()
+    generation = current_generation(small_index)
+    for child in generation.iterdir():
+        (outside / child.name).write_bytes(child.read_bytes())
+    (small_index / CURRENT_FILE).write_text(pointer)
+    with pytest.raises(IndexCorruptError, match="not a generation folder inside"):
+        PaperIndex.load(small_index)
+
+
+def test_a_build_into_a_file_fails_before_any_work(tmp_path: Path) -> None:
+    target = tmp_path / "a-file"
+    target.write_text("not an index")
+    corpus = write_jsonl(tmp_path / "c.jsonl", demo_records(3))
+    options = BuildOptions(model=str(tmp_path / "no-such-model"))  # would fail if ever loaded
+    with pytest.raises(IndexWriteError, match="is a file, not a folder"):
+        build_index([corpus], target, options)
+    assert target.read_text() == "not an index"
 
 
 def test_another_model_is_refused(sample_index: PaperIndex) -> None:
