@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.engine import Engine
 from api.errors import error_response, install_error_handlers
+from api.guard import RequestGuard
 from api.pages import build_pages
 from api.routes import build_router
 from api.settings import Settings, milvus_target
@@ -44,11 +45,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.engine = engine
     app.state.settings = settings
-    if settings.cors_origins:
+    app.add_middleware(RequestGuard, settings=settings.guard())
+    if settings.cors_origins:  # outside the guard, so that its refusals carry CORS headers too
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
         )
     install_error_handlers(app)
     app.include_router(build_router(settings))

@@ -9,7 +9,6 @@ import enum
 import json
 import logging
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from pydantic import SecretStr
 from api import cli_updates
 from api.cli_milvus import build_milvus, milvus_target
 from api.demo import cached_index_folder, demo_corpus, demo_index_folder, ensure_index
+from api.schemas import SearchResponse
 from api.settings import Settings
 from index.build import BuildOptions, BuildReport, build_index
 from index.dense import DenseSettings
@@ -183,6 +183,9 @@ def search(
         str | None, typer.Option(help="Embedding model for queries (must be the index's).")
     ] = None,
     json_output: JsonOption = False,
+    explain: Annotated[
+        bool, typer.Option(help="With --json: each leg's rank and score, as the API's explain.")
+    ] = False,
     backend: BackendOption = BackendChoice.local,
     milvus_uri: MilvusUriOption = None,
     milvus_token: MilvusTokenOption = None,
@@ -203,8 +206,8 @@ def search(
         rrf_k=rrf_k,
     )
     result = searcher.search(request)
-    if json_output:
-        typer.echo(json.dumps(_result_json(result), indent=2, ensure_ascii=False))
+    if json_output:  # the API's response, field for field
+        typer.echo(SearchResponse.of(result, explain).model_dump_json(indent=2))
     else:
         _print_result(result)
 
@@ -268,11 +271,7 @@ def serve(
              "backend": backend.value if backend else None, "milvus_collection": milvus_collection,
              "milvus_token": SecretStr(milvus_token) if milvus_token else None}  # fmt: skip
     settings = Settings().model_copy(update={k: v for k, v in given.items() if v is not None})
-    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
-    typer.echo(f"papersift: serving http://{shown}:{settings.port}/  (API docs: /docs)")
-    if settings.index is None and settings.backend == "local":
-        typer.echo("papersift: serving the demo corpus; its index is built on first start")
-    run_server(settings)
+    run_server(settings, say=lambda line: typer.echo(f"papersift: {line}"))
 
 
 def _open(index: Path | None) -> PaperIndex:
@@ -297,14 +296,20 @@ def _print_build(report: BuildReport, stream_to_stderr: bool = False) -> None:
 
 def _print_result(result: SearchResult) -> None:
     request = result.request
+    timing = f"({request.mode}, {result.took_ms:.1f} ms)"
+    if not result.hits and result.total:
+        typer.echo(f"no more results: this query has {result.total}, so --offset "
+                   f"{request.offset} is past the last one {timing}")  # fmt: skip
+        return
+    if not result.hits:
+        typer.echo("no matches: try other words, or --mode dense for meaning-based search")
+        return
     typer.echo(
-        f"{result.total} candidates, showing {request.offset + 1}-"
-        f"{request.offset + len(result.hits)} ({request.mode}, {result.took_ms:.1f} ms)"
+        f"{result.total} results, showing {request.offset + 1}-"
+        f"{request.offset + len(result.hits)} {timing}"
     )
     for hit in result.hits:
         typer.echo(_format_hit(hit))
-    if not result.hits:
-        typer.echo("no matches: try other words, or --mode dense for meaning-based search")
 
 
 def _format_hit(hit: Hit) -> str:
@@ -322,28 +327,6 @@ def _format_hit(hit: Hit) -> str:
     if legs:
         lines.append(f"     {legs}")
     return "\n".join(lines)
-
-
-def _result_json(result: SearchResult) -> dict[str, Any]:
-    return {
-        "query": result.request.query,
-        "mode": result.request.mode,
-        "total": result.total,
-        "offset": result.request.offset,
-        "limit": result.request.limit,
-        "took_ms": round(result.took_ms, 3),
-        "hits": [_hit_json(hit) for hit in result.hits],
-    }
-
-
-def _hit_json(hit: Hit) -> dict[str, Any]:
-    return {
-        **hit.paper.to_record(),
-        "rank": hit.rank,
-        "score": hit.score,
-        "lexical": asdict(hit.lexical) if hit.lexical else None,
-        "dense": asdict(hit.dense) if hit.dense else None,
-    }
 
 
 app.command()(cli_updates.add)

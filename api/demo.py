@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -24,14 +25,20 @@ def demo_index_folder() -> Path:
 
 
 def ensure_index(
-    corpus: Path, folder: Path, options: BuildOptions | None = None, progress: bool = True
+    corpus: Path,
+    folder: Path,
+    options: BuildOptions | None = None,
+    progress: bool = True,
+    on_build: Callable[[str], None] = logger.info,
 ) -> BuildReport | None:
-    """Build `corpus` into `folder` unless a valid index is already there; None when reused."""
+    """Build `corpus` into `folder` unless a valid index is already there; None when reused.
+    `on_build` hears, before a build starts, that one does."""
     try:
         PaperIndex.load(folder).close()
         return None
     except IndexLayerError as error:
         logger.info("building %s (%s)", folder, error)
+    on_build(f"building the index of {corpus.name} into {folder} (first start only)")
     return build_index([corpus], folder, options, progress=progress)
 
 

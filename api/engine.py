@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from api.demo import demo_corpus, demo_index_folder, ensure_index
@@ -36,8 +37,11 @@ class Engine:
         runtime: str = "auto",
         compact_after: int = COMPACT_AFTER,
         milvus: MilvusTarget | None = None,
+        say: Callable[[str], None] = logger.info,
     ) -> None:
+        """`say` hears what loading is doing (building the demo index on its first start)."""
         self.index_folder = index
+        self.say = say
         self.model = model
         self.runtime = runtime
         self.compact_after = compact_after
@@ -94,6 +98,11 @@ class Engine:
     def ready(self) -> bool:
         return self._searcher is not None
 
+    def describe(self) -> str:
+        """What is served, in one line."""
+        stats = self.searcher.stats()
+        return f"{stats['documents']:,} papers from {stats['index_folder']}"
+
     @property
     def failure(self) -> str | None:
         return self._failure
@@ -127,7 +136,9 @@ class Engine:
         folder = self.index_folder
         if folder is None:
             folder = demo_index_folder()
-            ensure_index(demo_corpus(), folder)
+            built = ensure_index(demo_corpus(), folder, on_build=self.say)
+            if built is not None:
+                self.say(f"built the demo index in {built.seconds:.0f} s: {folder}")
         live = LiveIndex(folder, compact_after=self.compact_after)
         index = live.index
         if self.model is not None:

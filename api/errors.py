@@ -6,13 +6,14 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.engine import NotReadyError
+from api.pages import error_page, is_page
 from api.writes import WriteDeniedError
 from index.errors import IndexBusyError, IndexWriteError
-from search.errors import PaperNotFoundError, QueryError
+from search.errors import BackendUnavailableError, PaperNotFoundError, QueryError
 
 logger = logging.getLogger(__name__)
 
@@ -23,14 +24,33 @@ def error_response(status: int, message: str, field: str | None = None) -> JSONR
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+PAGE_MESSAGES = {404: "There is no page at this address.",
+                 405: "This address does not take that kind of request."}  # fmt: skip
+# Messages said in our words where pydantic's would confuse.
+MESSAGES = {"finite_number": "must be a finite number"}
+
+
+def describe(error: RequestValidationError) -> tuple[str | None, str]:
+    """The field a validation error is about (None for the body as a whole) and what is wrong."""
+    first = error.errors()[0] if error.errors() else {}
+    if first.get("type") == "json_invalid":  # loc is ("body", 0-based character offset)
+        offset = first.get("loc", ("body", "?"))[-1]
+        where = f" at character {offset + 1}" if isinstance(offset, int) else ""
+        reason = first.get("ctx", {}).get("error", "JSON decode error")
+        return None, f"the body is not valid JSON: {reason}{where}"
+    location = [str(part) for part in first.get("loc", ()) if part not in ("query", "body", "path")]
+    message = MESSAGES.get(first.get("type", ""), str(first.get("msg", "invalid request")))
+    return ".".join(location) or None, message
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        first = error.errors()[0] if error.errors() else {}
-        location = [str(part) for part in first.get("loc", ()) if part not in ("query", "body")]
-        field = ".".join(location) or None
-        message = str(first.get("msg", "invalid request"))
-        return error_response(422, f"{field}: {message}" if field else message, field)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        field, message = describe(error)
+        text = f"{field}: {message}" if field else message
+        if is_page(request.url.path):
+            return error_page(request, 422, text)
+        return error_response(422, text, field)
 
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, error: QueryError) -> JSONResponse:
@@ -48,6 +68,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def write_denied(request: Request, error: WriteDeniedError) -> JSONResponse:
         return error_response(error.status, str(error))
 
+    @app.exception_handler(BackendUnavailableError)
+    async def backend_unavailable(request: Request, error: BackendUnavailableError) -> JSONResponse:
+        logger.error("backend failed: %s", error)
+        return error_response(503, str(error))
+
     @app.exception_handler(IndexWriteError)
     @app.exception_handler(IndexBusyError)
     async def write_failed(request: Request, error: Exception) -> JSONResponse:
@@ -55,7 +80,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(503, str(error))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if is_page(request.url.path):
+            return error_page(request, error.status_code, PAGE_MESSAGES.get(
+                error.status_code, str(error.detail)))  # fmt: skip
         return error_response(error.status_code, str(error.detail))
 
     @app.exception_handler(Exception)

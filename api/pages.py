@@ -34,10 +34,26 @@ def highlight(snippet: Snippet | None) -> Markup:
     return Markup("".join(parts))
 
 
+TEMPLATES = Jinja2Templates(directory=str(resources.files("api") / "templates"))
+TEMPLATES.env.filters["highlight"] = highlight
+# Paths that are not pages: their errors stay JSON.
+NOT_PAGES = ("/api/", "/healthz", "/readyz", "/openapi.json", "/static/", "/docs")
+
+
+def is_page(path: str) -> bool:
+    return not path.startswith(NOT_PAGES)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """An error on a page, as a page: what went wrong, in the site's layout."""
+    form = {"q": request.query_params.get("q", "")[:200], "mode": "hybrid"}
+    context = {"form": form, "categories": [], "status": status, "message": message}
+    return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=status)
+
+
 def build_pages(settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    templates = Jinja2Templates(directory=str(resources.files("api") / "templates"))
-    templates.env.filters["highlight"] = highlight
+    templates = TEMPLATES
 
     @router.get("/", response_class=HTMLResponse)
     def search_page(

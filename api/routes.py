@@ -7,7 +7,9 @@ limits from the settings, which FastAPI must be able to evaluate.
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.engine import Engine
 from api.schemas import (
@@ -17,6 +19,7 @@ from api.schemas import (
     FusionName,
     HitOut,
     ModeName,
+    PaperId,
     PaperOut,
     SearchBody,
     SearchResponse,
@@ -41,6 +44,18 @@ def get_searcher(request: Request) -> SearchService:
 
 
 SearcherDep = Annotated[SearchService, Depends(get_searcher)]
+# A paper's id in a path: old-style arXiv ids hold a slash (hep-th/9901001), so it may too.
+IdPath = Annotated[PaperId, PathParam(alias="id", description="The paper's id.")]
+
+
+class AnyPathConvertor(PathConvertor):
+    """Starlette's `path`, but matching newlines too: an id with a control character in it
+    reaches its route and is refused by name (422), not taken for an unknown route (404)."""
+
+    regex = "(?s:.*)"
+
+
+register_url_convertor("anything", AnyPathConvertor())
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -88,15 +103,15 @@ def build_router(settings: Settings) -> APIRouter:
         results = [run_search(searcher, q, settings) for q in body.queries]
         return as_json(BatchResponse(results=results))
 
-    @router.get("/api/papers/{paper_id:path}/similar", response_model=SimilarResponse,
+    @router.get("/api/papers/{id:anything}/similar", response_model=SimilarResponse,
                 tags=["papers"])  # fmt: skip
-    def similar(searcher: SearcherDep, paper_id: str, limit: Limit = 10) -> SimilarResponse:
+    def similar(searcher: SearcherDep, paper_id: IdPath, limit: Limit = 10) -> SimilarResponse:
         """Nearest abstracts by embedding, the paper itself excluded."""
         hits = searcher.similar(paper_id, limit)
         return SimilarResponse(id=paper_id, hits=[HitOut.of(hit) for hit in hits])
 
-    @router.get("/api/papers/{paper_id:path}", response_model=PaperOut, tags=["papers"])
-    def paper(searcher: SearcherDep, paper_id: str) -> PaperOut:
+    @router.get("/api/papers/{id:anything}", response_model=PaperOut, tags=["papers"])
+    def paper(searcher: SearcherDep, paper_id: IdPath) -> PaperOut:
         """One paper by its id."""
         found = searcher.paper(paper_id)
         if found is None:
@@ -124,16 +139,7 @@ def run_search(searcher: SearchService, body: SearchBody, settings: Settings) ->
         raise QueryError("limit", f"must be at most {settings.max_limit}")
     if len(body.q) > settings.max_query_length:
         raise QueryError("q", f"at most {settings.max_query_length} characters")
-    result = searcher.search(to_request(body))
-    return SearchResponse(
-        query=body.q,
-        mode=body.mode,
-        total=result.total,
-        limit=body.limit,
-        offset=body.offset,
-        took_ms=round(result.took_ms, 3),
-        hits=[HitOut.of(hit, body.explain) for hit in result.hits],
-    )
+    return SearchResponse.of(searcher.search(to_request(body)), body.explain)
 
 
 def to_request(body: SearchBody) -> SearchRequest:

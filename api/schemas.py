@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from search.hits import Hit
+from index.papers import MAX_ID_LENGTH, id_problem, safe_url
+from search.hits import Hit, SearchResult
 
 ModeName = Literal["hybrid", "lexical", "dense"]
 FusionName = Literal["zscore", "rrf", "convex"]
 
 
+def valid_id(value: str) -> str:
+    """A paper id as given, or a ValueError saying why it cannot be one (never rewritten)."""
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(f"not a usable paper id: {problem}")
+    return value
+
+
+def http_url(value: str | None) -> str | None:
+    if value is not None and safe_url(value) != value:
+        raise ValueError("must be an absolute http or https URL")
+    return value
+
+
+PaperId = Annotated[str, AfterValidator(valid_id)]
+
+
 class SearchBody(BaseModel):
     """POST /api/search: the same fields as the GET query string."""
 
+    model_config = ConfigDict(allow_inf_nan=False)
     q: str = Field(min_length=1, description="The query.")
     limit: int = Field(default=10, ge=1, description="Hits per page.")
     offset: int = Field(default=0, ge=0, le=100_000, description="Hits to skip.")
@@ -113,11 +132,27 @@ def _explain(hit: Hit) -> ExplainOut:
 class SearchResponse(BaseModel):
     query: str
     mode: ModeName
-    total: int = Field(description="Candidates found (fused, before paging).")
+    total: int = Field(
+        description="Results this query can page through: the candidates both legs proposed, "
+        "fused (the same on every page of one query)."
+    )
     limit: int
     offset: int
     took_ms: float
     hits: list[HitOut]
+
+    @classmethod
+    def of(cls, result: SearchResult, explain: bool = False) -> SearchResponse:
+        request = result.request
+        return cls(
+            query=request.query,
+            mode=request.mode,
+            total=result.total,
+            limit=request.limit,
+            offset=request.offset,
+            took_ms=round(result.took_ms, 3),
+            hits=[HitOut.of(hit, explain) for hit in result.hits],
+        )
 
 
 class BatchResponse(BaseModel):
@@ -141,6 +176,9 @@ class StatsResponse(BaseModel):
     built_at: str
     index_folder: str
     index_bytes: dict[str, int]
+    log_damage: list[str] = Field(
+        description="Bad update-log lines found or set aside (empty when all is well)."
+    )
 
 
 class ErrorDetail(BaseModel):
@@ -156,15 +194,17 @@ class ErrorResponse(BaseModel):
 class PaperIn(BaseModel):
     """A paper to add or replace. Authors and categories: a list, or one comma/space string."""
 
-    id: str | None = Field(
-        default=None, min_length=1, max_length=500, description="Required in a batch."
+    id: PaperId | None = Field(
+        default=None, min_length=1, max_length=MAX_ID_LENGTH, description="Required in a batch."
     )
     title: str = Field(default="", max_length=5_000)
     abstract: str = Field(default="", max_length=200_000)
     authors: list[str] | str = Field(default_factory=list)
     categories: list[str] | str = Field(default_factory=list)
     year: int | None = Field(default=None, ge=0, le=3000)
-    url: str | None = Field(default=None, max_length=2_000)
+    url: Annotated[str | None, AfterValidator(http_url)] = Field(
+        default=None, max_length=2_000, description="An http or https URL."
+    )
 
 
 class UpsertBody(BaseModel):

@@ -6,13 +6,17 @@ the matching `papersift serve` flag; flags win.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.guard import GuardSettings
 from index.live import COMPACT_AFTER
 from search.milvus import MilvusError, MilvusTarget
+
+SHORT_TOKEN = 16  # characters; a shorter write token is warned about at start
 
 
 class Settings(BaseSettings):
@@ -61,7 +65,19 @@ class Settings(BaseSettings):
     write_token: SecretStr | None = Field(
         default=None,
         description="Bearer token for the write endpoints (PUT/POST/DELETE /api/papers). "
-        "Unset: writes are disabled (403).",
+        "Unset or blank: writes are disabled (403).",
+    )
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body, in bytes (a batch upsert may have 16 KiB per paper "
+        "of max_upsert if that is more); larger ones get 413 as they stream in.",
+    )
+    body_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a request body may take to arrive once its headers have; then 408.",
     )
     max_upsert: int = Field(
         default=1000, ge=1, le=100_000, description="Most papers in one POST /api/papers."
@@ -71,6 +87,35 @@ class Settings(BaseSettings):
         ge=1,
         description="Rows added or deleted before the update log is folded into the index files.",
     )
+
+    @field_validator("write_token", mode="after")
+    @classmethod
+    def _blank_token_disables_writes(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is None:
+            return None
+        stripped = token.get_secret_value().strip()
+        return SecretStr(stripped) if stripped else None
+
+    @property
+    def token(self) -> str | None:
+        """The write token, or None when writes are disabled."""
+        return self.write_token.get_secret_value() if self.write_token else None
+
+    def guard(self) -> GuardSettings:
+        return GuardSettings(self.token, self.max_body_bytes, self.max_upsert, self.body_timeout)
+
+
+def startup_warnings(settings: Settings) -> list[str]:
+    """What `serve` says before it starts: settings that are probably not what was meant."""
+    warnings = []
+    if settings.token is None and os.environ.get("PAPERSIFT_WRITE_TOKEN") is not None:
+        warnings.append("PAPERSIFT_WRITE_TOKEN is set but blank: writes stay disabled")
+    elif settings.token is not None and len(settings.token) < SHORT_TOKEN:
+        warnings.append(
+            f"the write token has {len(settings.token)} characters; use {SHORT_TOKEN} or more "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+        )
+    return warnings
 
 
 def milvus_target(settings: Settings) -> MilvusTarget | None:

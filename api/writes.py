@@ -3,13 +3,13 @@
 No `from __future__ import annotations` here, for the same reason as in `routes.py`.
 """
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 
 from api.engine import Engine
-from api.routes import get_engine
+from api.guard import token_problem
+from api.routes import IdPath, get_engine
 from api.schemas import ChangeOut, ErrorResponse, PaperIn, UpsertBody
 from api.settings import Settings
 from index.live import ChangeReport
@@ -43,8 +43,8 @@ def build_write_router(settings: Settings) -> APIRouter:
 
     Writer = Annotated[PaperWriter, Depends(writable)]
 
-    @router.put("/api/papers/{paper_id:path}", response_model=ChangeOut)
-    def put_paper(writer: Writer, engine: EngineDep, paper_id: str, body: PaperIn) -> ChangeOut:
+    @router.put("/api/papers/{id:anything}", response_model=ChangeOut)
+    def put_paper(writer: Writer, engine: EngineDep, paper_id: IdPath, body: PaperIn) -> ChangeOut:
         """Add the paper, or replace the one with this id. Durable once answered."""
         if body.id is not None and body.id != paper_id:
             raise QueryError("id", f"the body's id {body.id!r} differs from the path's")
@@ -59,8 +59,8 @@ def build_write_router(settings: Settings) -> APIRouter:
         papers = [to_paper(paper, f"papers.{i}") for i, paper in enumerate(body.papers)]
         return change_out(writer.upsert(papers, engine.document_encoder))
 
-    @router.delete("/api/papers/{paper_id:path}", response_model=ChangeOut)
-    def delete_paper(writer: Writer, paper_id: str) -> ChangeOut:
+    @router.delete("/api/papers/{id:anything}", response_model=ChangeOut)
+    def delete_paper(writer: Writer, paper_id: IdPath) -> ChangeOut:
         """Delete the paper; it is never returned again, in any mode."""
         report = writer.delete([paper_id])
         if report.missing:
@@ -71,13 +71,11 @@ def build_write_router(settings: Settings) -> APIRouter:
 
 
 def check_token(settings: Settings, authorization: str | None) -> None:
-    if settings.write_token is None:
-        raise WriteDeniedError(
-            403, "writes are disabled on this server; set PAPERSIFT_WRITE_TOKEN to enable them"
-        )
-    expected = f"Bearer {settings.write_token.get_secret_value()}".encode()
-    if not secrets.compare_digest((authorization or "").encode(), expected):
-        raise WriteDeniedError(401, "a valid bearer token is required (Authorization: Bearer ...)")
+    """The same check `RequestGuard` makes before the body is read (kept here too, so a route
+    mounted without the guard is never open)."""
+    denied = token_problem(settings.token, authorization)
+    if denied is not None:
+        raise WriteDeniedError(denied.status, denied.message)
 
 
 def to_paper(body: PaperIn, field: str) -> Paper:

@@ -20,3 +20,8 @@ class PaperNotFoundError(SearchLayerError):
     def __init__(self, doc_id: str) -> None:
         super().__init__(f"no paper with id {doc_id!r}")
         self.doc_id = doc_id
+
+
+class BackendUnavailableError(SearchLayerError):
+    """The backend holding the index (a Milvus server) refused or failed a request; trying again
+    later may work."""

@@ -28,10 +28,10 @@ from index.encoder import Encoder
 from index.live import ChangeReport
 from index.papers import Paper
 from index.tokenizer import Tokenizer
-from search.errors import PaperNotFoundError, QueryError, SearchLayerError
+from search.errors import BackendUnavailableError, PaperNotFoundError, QueryError
 from search.fusion import Ranking, z_score_fusion
 from search.hits import Filters, Hit, SearchRequest, SearchResult
-from search.searcher import validate
+from search.searcher import leg_depths, validate
 from search.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
@@ -40,12 +40,11 @@ FIELDS = ["id", "title", "abstract", "authors", "categories", "year", "url"]
 ANALYZER = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stop", "stop_words":
             ["_english_"]}, {"type": "stemmer", "language": "english"}]}  # fmt: skip
 INSERT_BATCH = 500
-CANDIDATE_DEPTH = 1000  # as the local searcher: each leg's candidates before fusion
 HNSW = {"M": 32, "efConstruction": 100}
 EF_SEARCH = 256
 
 
-class MilvusError(SearchLayerError):
+class MilvusError(BackendUnavailableError):
     """The Milvus server refused or failed a request."""
 
 
@@ -193,39 +192,58 @@ class MilvusSearcher:
 
     @property
     def size(self) -> int:
-        stats = self.client.get_collection_stats(self.target.collection)
+        with milvus_errors("cannot count the Milvus collection"):
+            stats = self.client.get_collection_stats(self.target.collection)
         return int(stats["row_count"])
 
     def search(self, request: SearchRequest) -> SearchResult:
         validate(request)
         started = time.perf_counter()
         expression = filter_expression(request.filters)
-        wanted = request.offset + request.limit
         with milvus_errors("Milvus search failed"):
-            if request.mode == "lexical":
-                found = self._search("sparse", request.query, wanted, expression, "BM25")
-            elif request.mode == "dense":
-                vector = self.encoder.encode_query(request.query).tolist()
-                found = self._search("dense", vector, wanted, expression, "IP")
-            else:
-                found = self._hybrid(request, wanted, expression)
+            ranked = self._ranked(request, expression)
+            page = ranked[request.offset : request.offset + request.limit]
+            entities = self._entities([doc_id for doc_id, _ in page])
         terms = tuple(dict.fromkeys(self.tokenizer.tokenize(request.query)))
-        page = found[request.offset : wanted]
-        hits = tuple(self._hit(entity, score, request.offset + i + 1, terms)
-                     for i, (entity, score) in enumerate(page))  # fmt: skip
+        hits = tuple(self._hit(entities[doc_id], score, request.offset + i + 1, terms)
+                     for i, (doc_id, score) in enumerate(page) if doc_id in entities)  # fmt: skip
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResult(request, hits, len(found), took_ms, terms)
+        return SearchResult(request, hits, len(ranked), took_ms, terms)
+
+    def _ranked(self, request: SearchRequest, expression: str) -> list[tuple[str, float]]:
+        """Every candidate's id and score, best first: as deep as the local backend's legs (the
+        same for every page of a query, so its total never changes with the offset)."""
+        lexical_depth, dense_depth = leg_depths(request)
+        if request.mode == "lexical":
+            return self._ids(self._search("sparse", request.query, lexical_depth, expression,
+                                          "BM25", ["id"]))  # fmt: skip
+        vector = self.encoder.encode_query(request.query).tolist()
+        if request.mode == "dense":
+            return self._ids(self._search("dense", vector, dense_depth, expression, "IP", ["id"]))
+        return self._hybrid(request, vector, max(lexical_depth, dense_depth), expression)
+
+    @staticmethod
+    def _ids(found: list[tuple[dict[str, Any], float]]) -> list[tuple[str, float]]:
+        return [(str(entity["id"]), score) for entity, score in found]
+
+    def _entities(self, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not doc_ids:
+            return {}
+        rows = self.client.get(self.target.collection, ids=doc_ids, output_fields=FIELDS)
+        return {str(row["id"]): row for row in rows}
 
     def similar(self, doc_id: str, limit: int = 10) -> tuple[Hit, ...]:
-        rows = self.client.get(self.target.collection, ids=[doc_id], output_fields=["dense"])
-        if not rows:
-            raise PaperNotFoundError(doc_id)
-        expression = f"id != {_quoted(doc_id)}"
-        found = self._search("dense", list(rows[0]["dense"]), limit, expression, "IP")
+        with milvus_errors("Milvus search failed"):
+            rows = self.client.get(self.target.collection, ids=[doc_id], output_fields=["dense"])
+            if not rows:
+                raise PaperNotFoundError(doc_id)
+            expression = f"id != {_quoted(doc_id)}"
+            found = self._search("dense", list(rows[0]["dense"]), limit, expression, "IP")
         return tuple(self._hit(e, s, i + 1, ()) for i, (e, s) in enumerate(found))
 
     def paper(self, doc_id: str) -> Paper | None:
-        rows = self.client.get(self.target.collection, ids=[doc_id], output_fields=FIELDS)
+        with milvus_errors("Milvus lookup failed"):
+            rows = self.client.get(self.target.collection, ids=[doc_id], output_fields=FIELDS)
         return _paper(rows[0]) if rows else None
 
     def categories(self) -> list[str]:
@@ -244,6 +262,7 @@ class MilvusSearcher:
             "built_at": "",
             "index_folder": f"{self.target.uri} ({self.target.collection})",
             "index_bytes": {},
+            "log_damage": [],
         }
 
     def upsert(self, papers: Sequence[Paper], encoder: Encoder) -> ChangeReport:
@@ -252,19 +271,24 @@ class MilvusSearcher:
         rows = [_row(paper, vector) for paper, vector in zip(papers, vectors, strict=True)]
         ids = list(dict.fromkeys(paper.doc_id for paper in papers))
         replaced = self._existing(ids)
-        self.client.upsert(self.target.collection, rows)
+        with milvus_errors("Milvus upsert failed"):
+            self.client.upsert(self.target.collection, rows)
         return ChangeReport(0, tuple(ids), tuple(replaced), documents=self.size)
 
     def delete(self, doc_ids: Sequence[str]) -> ChangeReport:
         """Delete the papers among `doc_ids`; the others are reported missing."""
         found = self._existing(doc_ids)
         if found:
-            self.client.delete(self.target.collection, ids=found)
+            with milvus_errors("Milvus delete failed"):
+                self.client.delete(self.target.collection, ids=found)
         missing = tuple(doc_id for doc_id in dict.fromkeys(doc_ids) if doc_id not in found)
         return ChangeReport(0, deleted=tuple(found), missing=missing, documents=self.size)
 
     def _existing(self, doc_ids: Sequence[str]) -> list[str]:
-        rows = self.client.get(self.target.collection, ids=list(doc_ids), output_fields=["id"])
+        with milvus_errors("Milvus lookup failed"):
+            rows = self.client.get(
+                self.target.collection, ids=list(doc_ids), output_fields=["id"]
+            )
         present = {str(row["id"]) for row in rows}
         return [doc_id for doc_id in dict.fromkeys(doc_ids) if doc_id in present]
 
@@ -287,14 +311,12 @@ class MilvusSearcher:
         return [(hit["entity"], float(hit["distance"])) for hit in result[0]]
 
     def _hybrid(
-        self, request: SearchRequest, wanted: int, expression: str
-    ) -> list[tuple[dict[str, Any], float]]:
+        self, request: SearchRequest, vector: list[float], depth: int, expression: str
+    ) -> list[tuple[str, float]]:
         from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
 
-        depth = max(CANDIDATE_DEPTH, wanted)
-        vector = self.encoder.encode_query(request.query).tolist()
         if request.fusion == "zscore":
-            return self._fused_here(request, vector, depth, wanted, expression)
+            return self._fused_here(request, vector, depth, expression)
         legs = [
             AnnSearchRequest(data=[request.query], anns_field="sparse", limit=depth,
                              param={"metric_type": "BM25"}, expr=expression or None),
@@ -303,13 +325,13 @@ class MilvusSearcher:
                              expr=expression or None),
         ]  # fmt: skip
         ranker = _ranker(request, RRFRanker, WeightedRanker)
-        result = self.client.hybrid_search(self.target.collection, legs, ranker, limit=wanted,
-                                           output_fields=FIELDS)  # fmt: skip
-        return [(hit["entity"], float(hit["distance"])) for hit in result[0]]
+        result = self.client.hybrid_search(self.target.collection, legs, ranker, limit=depth,
+                                           output_fields=["id"])  # fmt: skip
+        return [(str(hit["entity"]["id"]), float(hit["distance"])) for hit in result[0]]
 
     def _fused_here(
-        self, request: SearchRequest, vector: list[float], depth: int, wanted: int, expression: str
-    ) -> list[tuple[dict[str, Any], float]]:
+        self, request: SearchRequest, vector: list[float], depth: int, expression: str
+    ) -> list[tuple[str, float]]:
         """Z-score fusion of both legs' candidates, done here: Milvus has no such ranker, and no
         corpus-wide score statistics, so each leg is standardised over its own candidates."""
         lexical = self._search("sparse", request.query, depth, expression, "BM25", ["id"])
@@ -325,11 +347,8 @@ class MilvusSearcher:
             return Ranking(rows, scores)
 
         fused = z_score_fusion((ranking(lexical), ranking(dense)), request.weights)
-        page_ids = [ids[int(row)] for row in fused.rows[:wanted]]
-        entities = {str(e["id"]): e for e in self.client.get(self.target.collection, ids=page_ids,
-                                                             output_fields=FIELDS)}  # fmt: skip
-        return [(entities[doc_id], float(score))
-                for doc_id, score in zip(page_ids, fused.scores, strict=False)]  # fmt: skip
+        return [(ids[int(row)], float(score)) for row, score in zip(fused.rows, fused.scores,
+                                                                      strict=True)]  # fmt: skip
 
     def _hit(self, entity: dict[str, Any], score: float, rank: int, terms: tuple[str, ...]) -> Hit:
         paper = _paper(entity)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,7 +19,7 @@ from index.papers import Paper
 from search.errors import PaperNotFoundError, QueryError
 from search.filters import allowed_rows
 from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion, z_score_fusion
-from search.hits import MODES, Hit, LegScore, SearchRequest, SearchResult
+from search.hits import FUSION_METHODS, MODES, Hit, LegScore, SearchRequest, SearchResult
 from search.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ Vector = npt.NDArray[np.float32]
 
 # Rank-based fusion (rrf, convex) fuses each leg's top 1,000, so a paper deep in one leg can
 # still rise. Fixed (not derived from the page) so that every page of one query is cut from the
-# same fused ranking; 1,000 is 10x the API's largest limit.
+# same fused ranking and reports the same total; 1,000 is 10x the API's largest limit.
 CANDIDATE_DEPTH = 1000
 # Z-score fusion scores every candidate exactly on both legs, so there the legs only propose
 # candidates: the lexical top 200 and the dense top 100 give the same nDCG@10 and Recall@100
@@ -87,7 +88,7 @@ class Searcher:
         index = self.index  # one consistent view for the whole query
         query_terms = index.tokenizer.tokenize(request.query)
         allowed = allowed_rows(index.papers, request.filters)
-        lexical_depth, dense_depth = _leg_depths(request)
+        lexical_depth, dense_depth = leg_depths(request)
         query_vector = self._start_encoding(request)  # runs while the lexical leg is scored
         lexical = _lexical_leg(index, query_terms, lexical_depth, allowed, request)
         dense = _dense_leg(index, query_vector, dense_depth, allowed)
@@ -134,6 +135,7 @@ class Searcher:
             "built_at": manifest.created_at,
             "index_folder": str(index.folder),
             "index_bytes": manifest.bytes_by_part(),
+            "log_damage": self.source.log_damage if isinstance(self.source, LiveIndex) else [],
         }
 
     def _start_encoding(self, request: SearchRequest) -> Future[Vector] | None:
@@ -180,13 +182,13 @@ def _dense_leg(
     return index.dense.top(query_vector.result(), depth, allowed)
 
 
-def _leg_depths(request: SearchRequest) -> tuple[int, int]:
-    """How many candidates the lexical and the dense leg return."""
-    page_end = request.offset + request.limit
+def leg_depths(request: SearchRequest) -> tuple[int, int]:
+    """How many candidates the lexical and the dense leg return. Never derived from the offset:
+    every page of one query is cut from the same candidates, so all report one `total`."""
     if request.mode == "hybrid" and not _z_score_hybrid(request):
-        depth = max(CANDIDATE_DEPTH, page_end)
+        depth = max(CANDIDATE_DEPTH, request.limit)
         return depth, depth
-    return max(LEXICAL_PROPOSALS, page_end), max(DENSE_PROPOSALS, page_end)
+    return max(LEXICAL_PROPOSALS, request.limit), max(DENSE_PROPOSALS, request.limit)
 
 
 def _z_score_hybrid(request: SearchRequest) -> bool:
@@ -240,14 +242,21 @@ def validate(request: SearchRequest) -> None:
         raise QueryError("q", "the query is empty")
     if request.mode not in MODES:
         raise QueryError("mode", f"unknown mode {request.mode!r} (one of {', '.join(MODES)})")
+    if request.fusion not in FUSION_METHODS:
+        raise QueryError(
+            "fusion", f"unknown fusion {request.fusion!r} (one of {', '.join(FUSION_METHODS)})"
+        )
     if request.limit < 1:
         raise QueryError("limit", "must be at least 1")
     if request.offset < 0:
         raise QueryError("offset", "must be 0 or more")
     if request.rrf_k <= 0:
         raise QueryError("rrf_k", "must be positive")
-    if request.lexical_weight < 0 or request.dense_weight < 0:
-        raise QueryError("weights", "leg weights must be 0 or more")
+    weights = (request.lexical_weight, request.dense_weight)
+    if not all(math.isfinite(weight) and weight >= 0 for weight in weights):
+        raise QueryError("lexical_weight", "leg weights must be finite numbers, 0 or more")
+    if request.alpha is None and sum(weights) == 0:
+        raise QueryError("lexical_weight", "at least one leg weight must be more than 0")
     if request.alpha is not None and not 0.0 <= request.alpha <= 1.0:
         raise QueryError("alpha", "must be between 0 and 1")
     filters = request.filters

@@ -70,10 +70,18 @@ def write_jsonl(path: Path, records: list[dict[str, object]]) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """No test writes into the user's real cache folder."""
-    monkeypatch.setenv("PAPERSIFT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test writes into the user's real cache folder. Session-wide and first of all, so that
+    session fixtures (the encoder's ONNX export) and servers started by tests share one."""
+    cache = tmp_path_factory.getbasetemp() / "cache"
+    previous = os.environ.get("PAPERSIFT_CACHE_DIR")
+    os.environ["PAPERSIFT_CACHE_DIR"] = str(cache)
+    yield cache
+    if previous is None:
+        os.environ.pop("PAPERSIFT_CACHE_DIR", None)
+    else:
+        os.environ["PAPERSIFT_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

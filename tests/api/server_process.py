@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,40 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class Server:
+    """A running server: its base URL, and what it printed (complete once it has stopped)."""
+
+    base: str
+    process: subprocess.Popen[str]
+    printed: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def serving(
+    index: Path,
+    env: dict[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+    user: int | None = None,
+) -> Iterator[Server]:
+    """Serve `index`; yields once `/readyz` answers 200. Its output lands in `printed` on exit."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--index", str(index),
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, **(env or {})}, preexec_fn=preexec_fn, user=user,
+    )  # fmt: skip
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_until_ready(process, server.base)
+        yield server
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+        server.printed.extend(output.splitlines())
+
+
 @contextlib.contextmanager
 def served(
     index: Path,
@@ -31,20 +66,8 @@ def served(
     user: int | None = None,
 ) -> Iterator[str]:
     """Serve `index`; yields the base URL once `/readyz` answers 200."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--index", str(index),
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, **(env or {})}, preexec_fn=preexec_fn, user=user,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(process, base)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serving(index, env, preexec_fn, user) as server:
+        yield server.base
 
 
 def wait_until_ready(process: subprocess.Popen[str], base: str, seconds: float = 120) -> None:

@@ -147,9 +147,49 @@ def test_bad_json_bodies_are_422(client: TestClient) -> None:
     assert_canonical_error(client.post("/api/search", json={"q": 5}), 422, "q")
     assert_canonical_error(client.post("/api/search", json={"q": "x", "limit": 500}), 422, "limit")
     response = client.post(
-        "/api/search", content=b"{not json", headers={"content-type": "application/json"}
+        "/api/search", content=b'{"q": "x", "limit": 10 "mode": "dense"}',
+        headers={"content-type": "application/json"},
+    )  # fmt: skip
+    error = assert_canonical_error(response, 422)
+    assert error["field"] is None
+    assert error["message"] == (
+        "the body is not valid JSON: Expecting ',' delimiter at character 24"
     )
-    assert_canonical_error(response, 422)
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_weights_must_be_finite(client: TestClient, value: str) -> None:
+    body = '{"q": "x", "lexical_weight": ' + value + "}"
+    response = client.post(
+        "/api/search", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    error = assert_canonical_error(response, 422, "lexical_weight")
+    assert error["message"] == "lexical_weight: must be a finite number"
+    for field in ("lexical_weight", "dense_weight", "alpha"):
+        got = client.get("/api/search", params={"q": "x", field: value.lower()})
+        assert_canonical_error(got, 422, field)
+
+
+def test_both_weights_zero_is_422(client: TestClient) -> None:
+    response = client.get("/api/search", params={"q": "x", "lexical_weight": 0, "dense_weight": 0})
+    assert_canonical_error(response, 422, "lexical_weight")
+    alpha = client.get("/api/search", params={"q": "x", "lexical_weight": 0, "alpha": 0.5})
+    assert alpha.status_code == 200  # alpha sets both weights
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
+def test_every_page_of_a_query_reports_one_total(client: TestClient, mode: str) -> None:
+    first = search(client, q="neural network model", mode=mode, limit=10)
+    total = first["total"]
+    assert total > 10
+    for offset in (10, total - 5, total + 50):
+        page = search(client, q="neural network model", mode=mode, limit=10, offset=offset)
+        assert page["total"] == total
+        assert len(page["hits"]) == max(0, min(10, total - offset))
+    ranked = [hit["id"] for hit in search(client, q="neural network model", mode=mode,
+                                           limit=100)["hits"]]  # fmt: skip
+    if total <= 100:
+        assert len(ranked) == total
 
 
 def test_unknown_paper_and_route_are_404(client: TestClient) -> None:
@@ -181,9 +221,9 @@ def test_openapi_documents_the_endpoints(client: TestClient) -> None:
     assert {
         "/api/search",
         "/api/search/batch",
-        "/api/papers/{paper_id}",
+        "/api/papers/{id}",
         "/api/stats",
-        "/api/papers/{paper_id}/similar",
+        "/api/papers/{id}/similar",
         "/healthz",
         "/readyz",
     } <= set(paths)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
+from api.schemas import HitOut, SearchResponse
 from index.manifest import MANIFEST_FILE
 from index.store import current_generation
 from tests.conftest import demo_records, scifact_slice, write_jsonl
@@ -59,8 +60,16 @@ def test_build_then_search_as_json(tmp_path: Path, capsys, monkeypatch) -> None:
     )
     assert code == 0
     result = json.loads(out)
-    assert result["hits"][0]["doc_id"] == records[4]["id"]
-    assert result["hits"][0]["lexical"]["rank"] == 1 and result["mode"] == "hybrid"
+    assert result["hits"][0]["id"] == records[4]["id"] and result["mode"] == "hybrid"
+    api = SearchResponse.model_validate(result)  # the API's shape, field for field
+    assert set(result["hits"][0]) == set(HitOut.model_fields)
+    assert api.hits[0].snippet is not None and "abstract" not in result["hits"][0]
+    code, out, _ = run_cli(
+        ["search", str(title), "--index", str(tmp_path / "idx"), "--json", "--explain"],
+        capsys,
+        monkeypatch,
+    )
+    assert json.loads(out)["hits"][0]["explain"]["lexical"]["rank"] == 1
 
 
 def test_search_prints_a_readable_table(sample_index_folder: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -83,6 +92,16 @@ def test_search_prints_a_readable_table(sample_index_folder: Path, capsys, monke
     assert code == 0
     assert "showing 2-3 (lexical" in out
     assert out.count("lexical #") == 2
+
+
+def test_an_offset_past_the_end_says_so(sample_index_folder: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    args = ["search", "dark matter", "--index", str(sample_index_folder), "--mode", "lexical"]
+    code, out, _ = run_cli([*args, "--json"], capsys, monkeypatch)
+    total = json.loads(out)["total"]
+    code, out, _ = run_cli([*args, "--offset", str(total + 5)], capsys, monkeypatch)
+    assert code == 0
+    assert f"no more results: this query has {total}, so --offset {total + 5} is past" in out
+    assert "showing" not in out
 
 
 @pytest.mark.parametrize(
@@ -184,7 +203,7 @@ def test_add_delete_compact_change_the_index_in_place(  # type: ignore[no-untype
     assert "added 3 papers, replaced 0" in out and "logged durably" in out
     code, out, _ = run_cli(["search", str(new[0]["title"]), "--index", str(folder), "--json",
                             "--mode", "lexical", "--limit", "1"], capsys, monkeypatch)  # fmt: skip
-    assert json.loads(out)["hits"][0]["doc_id"] == new[0]["id"]
+    assert json.loads(out)["hits"][0]["id"] == new[0]["id"]
     code, out, err = run_cli(
         ["delete", str(new[0]["id"]), "no-such-id", "--index", str(folder)], capsys, monkeypatch
     )
@@ -194,4 +213,4 @@ def test_add_delete_compact_change_the_index_in_place(  # type: ignore[no-untype
     assert code == 0 and "compacted 2 changed rows" in out  # the replay nets add + delete
     code, out, _ = run_cli(["search", str(new[0]["title"]), "--index", str(folder), "--json",
                             "--mode", "lexical", "--limit", "5"], capsys, monkeypatch)  # fmt: skip
-    assert new[0]["id"] not in [hit["doc_id"] for hit in json.loads(out)["hits"]]
+    assert new[0]["id"] not in [hit["id"] for hit in json.loads(out)["hits"]]

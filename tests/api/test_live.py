@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.server_process import served
+from tests.api.server_process import served, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -21,6 +21,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def live_server(sample_index_folder: Path) -> Iterator[str]:
     with served(sample_index_folder) as base:
         yield base
+
+
+@pytest.mark.slow
+def test_serve_says_its_url_once_listening_then_that_it_is_ready(
+    sample_index_folder: Path,
+) -> None:
+    with serving(sample_index_folder) as server:
+        pass
+    said = [line for line in server.printed if line.startswith("papersift: ")]
+    port = server.base.rsplit(":", 1)[1]
+    assert said[0] == f"papersift: serving http://localhost:{port}/  (API docs: /docs)"
+    assert said[1].startswith("papersift: ready: 252 papers from ")
+    assert not any("first start" in line for line in said)  # a given index is never built
 
 
 @pytest.mark.slow
@@ -68,7 +81,7 @@ def test_search_page_in_a_real_browser(live_server: str, tmp_path: Path) -> None
 
         page.locator("a[rel=next]").click()
         page.wait_for_url("**page=2**")
-        expect(page.locator(".summary")).to_contain_text("page 2")
+        expect(page.locator(".summary")).to_contain_text("Results 11–20 of")
 
         first_title = page.locator("article.hit h2").first.inner_text()
         page.locator("a.similar").first.click()

@@ -18,7 +18,7 @@ from index.encoder import Encoder
 from index.live import LiveIndex
 from index.paper_index import PaperIndex
 from index.update_log import LOG_FILE
-from tests.api.server_process import free_port, served
+from tests.api.server_process import free_port, served, serving
 from tests.conftest import ROOT
 
 TOKEN = "concurrency-token"
@@ -124,6 +124,27 @@ def test_a_full_disk_fails_the_write_cleanly(folder: Path, encoder: Encoder) -> 
     assert (folder / LOG_FILE).stat().st_size == 0  # the partial line was cut back
     after = LiveIndex(folder).index
     assert after.size == before.size and after.papers.row_of(victim) is not None
+
+
+def limit_file_size_to_the_log() -> None:
+    """In the child: files may grow to 100 KB: the update log's lines fit, a compaction's
+    rewrite of every index file does not."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+
+@pytest.mark.slow
+def test_a_failing_compaction_backs_off_instead_of_retrying_every_write(folder: Path) -> None:
+    env = {**WRITER_ENV, "PAPERSIFT_COMPACT_AFTER": "1"}
+    with serving(folder, env=env, preexec_fn=limit_file_size_to_the_log) as server:
+        for number in range(5):
+            put = httpx.put(f"{server.base}/api/papers/backoff-{number}", json=new_paper(number),
+                            headers=AUTH, timeout=60)  # fmt: skip
+            assert put.status_code == 200 and not put.json()["compacted"], put.text
+        assert httpx.get(f"{server.base}/api/stats").json()["pending_changes"] == 5
+    failures = [line for line in server.printed if "compaction failed" in line]
+    assert len(failures) == 1, server.printed
+    assert "next try in 60 s" in failures[0] and "File too large" in failures[0]
+    assert LiveIndex(folder).index.papers.row_of("backoff-4") is not None
 
 
 READ_ONLY_MOUNT = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import HOSTILE_PAPERS
@@ -84,8 +85,34 @@ def test_empty_results_help(client: TestClient) -> None:
     assert "No papers match" in html and "mode=dense" in html
 
 
-def test_bad_page_input_is_422_not_500(client: TestClient) -> None:
-    assert client.get("/", params={"page": 0, "q": "x"}).status_code == 422
+@pytest.mark.parametrize(
+    ("params", "said"),
+    [
+        ({"page": 0, "q": "x"}, "page: Input should be greater than or equal to 1"),
+        ({"q": "x" * 2000}, "q: String should have at most 1000 characters"),
+        ({"q": "x", "mode": "banana"}, "mode: Input should be"),
+    ],
+)
+def test_bad_page_urls_get_an_html_page_saying_why(
+    client: TestClient, params: dict[str, object], said: str
+) -> None:
+    response = client.get("/", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    page = parse(response.text)
+    assert said in "".join(page.text)
+    assert any(tag == "form" for tag, _ in page.tags)  # the search box, to try again
+
+
+def test_unknown_pages_are_html_404s(client: TestClient) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "There is no page at this address." in response.text
+    api = client.get("/api/no/such/route")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/json"
+
+
+def test_year_order_is_explained_on_the_page(client: TestClient) -> None:
     assert client.get("/", params={"q": "x", "year_from": 2020, "year_to": 2000}).status_code == 200
 
 

@@ -7,6 +7,7 @@ are compared by overlap, not equality; its HNSW may miss a neighbour the exact l
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from index.build import build_index
 from index.changes import live_papers
 from index.encoder import Encoder
 from index.paper_index import PaperIndex
+from index.papers import paper_from_record
 from search.evaluation import Collection, evaluate, load_collection
 from search.hits import Filters, SearchRequest
 from search.milvus import MilvusSearcher, MilvusTarget, build_collection, filter_expression
@@ -41,11 +43,10 @@ HYBRID_OVERLAP = 0.7
 NDCG_GAP = 0.05  # nDCG@10 of each mode on Milvus within this of the local index
 
 
-@pytest.fixture(scope="module")
-def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def milvus_server(data: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A milvus-lite gRPC server on a loopback port, stopped by PID afterwards."""
     port = free_port()
-    data = tmp_path_factory.mktemp("milvus-data")
     process = subprocess.Popen(
         [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data),
          "--host", "127.0.0.1", "--port", str(port)],
@@ -61,7 +62,7 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
         else:
             pytest.fail("milvus-lite did not listen within 60 s")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         process.terminate()
         try:
@@ -69,6 +70,12 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with milvus_server(tmp_path_factory.mktemp("milvus-data")) as (uri, _):
+        yield uri
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +179,28 @@ def test_a_missing_collection_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(MilvusError, match=r"no collection 'nope'.*papersift build"):
         MilvusSearcher(MilvusTarget(str(tmp_path / "lite.db"), collection="nope"))
+
+
+@pytest.mark.slow
+def test_a_milvus_that_goes_away_is_a_503_not_a_500(tmp_path: Path, encoder: Encoder) -> None:
+    papers = [paper_from_record({"id": f"m{i}", "title": f"Quokka study {i}", "abstract": "x"})
+              for i in range(3)]  # fmt: skip
+    vectors = encoder.encode_documents([paper.text for paper in papers])
+    settings = Settings(backend="milvus", write_token="t" * 16)
+    with milvus_server(tmp_path / "data") as (uri, process):
+        target = MilvusTarget(uri, collection="gone")
+        build_collection(target, papers, vectors, encoder.name)
+        engine = Engine(None, milvus=target)
+        engine.open()
+        with TestClient(create_app(settings, engine)) as client:
+            assert client.get("/api/search", params={"q": "quokka"}).status_code == 200
+            process.kill()
+            process.wait()
+            for response in (
+                client.get("/api/search", params={"q": "quokka", "mode": "lexical"}),
+                client.get("/api/papers/m1"),
+                client.delete("/api/papers/m1", headers={"Authorization": "Bearer " + "t" * 16}),
+            ):
+                assert response.status_code == 503, response.text
+                assert response.headers["retry-after"] == "5"
+                assert response.json()["error"]["message"].startswith("Milvus")

@@ -133,3 +133,9 @@ def test_similar_excludes_the_paper_itself(searcher: Searcher, sample_index) -> 
     assert len(hits) == 5 and doc_id not in [hit.paper.doc_id for hit in hits]
     with pytest.raises(PaperNotFoundError):
         searcher.similar("no-such-id")
+
+
+def test_an_unknown_fusion_is_refused_not_turned_into_rrf(searcher: Searcher) -> None:
+    with pytest.raises(QueryError) as refused:
+        searcher.search(SearchRequest("graph neural networks", fusion="banana"))  # type: ignore[arg-type]
+    assert refused.value.field == "fusion"
