@@ -8,16 +8,16 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from index.build import BuildOptions, BuildReport, build_index
-from index.cache import cache_dir
-from index.errors import IndexLayerError
-from index.paper_index import PaperIndex
+from papersift.index.build import BuildOptions, BuildReport, build_index
+from papersift.index.cache import cache_dir
+from papersift.index.errors import IndexLayerError
+from papersift.index.storage.snapshot import PaperIndex
 
 logger = logging.getLogger(__name__)
 
 
 def demo_corpus() -> Path:
-    return Path(str(resources.files("api") / "data" / "demo.jsonl.gz"))
+    return Path(str(resources.files("papersift.api") / "data" / "demo.jsonl.gz"))
 
 
 def demo_index_folder() -> Path:

@@ -12,9 +12,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.guard import GuardSettings
-from index.live import COMPACT_AFTER
-from search.milvus import MilvusError, MilvusTarget
+from papersift.api.http.guard import GuardSettings
+from papersift.index.storage.live import COMPACT_AFTER
+from papersift.search.backends.milvus.reader import MilvusError, MilvusTarget
 
 SHORT_TOKEN = 16  # characters; a shorter write token is warned about at start
 

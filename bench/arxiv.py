@@ -11,17 +11,17 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from index.build import BuildOptions
-from index.corpus import LoadReport, iter_papers
-from index.dense import DenseIndex, DenseSettings
-from index.encoder import Encoder
-from index.lexical import LexicalIndex
-from index.manifest import Manifest, ModelInfo
-from index.paper_index import PaperIndex
-from index.papers import Paper
-from index.paperstore import write_papers
-from index.store import now_iso, write_generation
-from index.tokenizer import Tokenizer
+from papersift.index.build import BuildOptions
+from papersift.index.dense.dense_index import DenseIndex, DenseSettings
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.lexical.lexical_index import LexicalIndex
+from papersift.index.lexical.tokenizer import Tokenizer
+from papersift.index.papers.corpus import LoadReport, iter_papers
+from papersift.index.papers.paper import Paper
+from papersift.index.papers.table import write_papers
+from papersift.index.storage.generations import now_iso, write_generation
+from papersift.index.storage.manifest import Manifest, ModelInfo
+from papersift.index.storage.snapshot import PaperIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 ARXIV = ROOT.parent / "shared" / "data" / "arxiv"

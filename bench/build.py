@@ -14,7 +14,7 @@ from pathlib import Path
 
 import arxiv
 
-from index.build import BuildOptions, build_index
+from papersift.index.build import BuildOptions, build_index
 
 
 def main() -> None:

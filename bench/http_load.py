@@ -33,7 +33,7 @@ def free_port() -> int:
 
 def start_server(folder: str, port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--index", folder, "--port", str(port)],
+        [sys.executable, "-m", "papersift", "serve", "--index", folder, "--port", str(port)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 300

@@ -25,10 +25,10 @@ import arxiv
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index.paper_index import PaperIndex
-from index.tokenizer import Tokenizer
-from search.hits import SearchRequest
-from search.searcher import Searcher
+from papersift.index.lexical.tokenizer import Tokenizer
+from papersift.index.storage.snapshot import PaperIndex
+from papersift.search.hits import SearchRequest
+from papersift.search.searcher import Searcher
 
 MODES = ("lexical", "dense", "hybrid")
 REFERENCE_MAX_DOCS = 200_000  # rank_bm25 keeps a dict per document: ~1 GB per 100K documents

@@ -16,8 +16,8 @@ from pathlib import Path
 import arxiv
 from http_load import free_port, start_server
 
-from index.manifest import Manifest
-from index.store import current_generation
+from papersift.index.storage.generations import current_generation
+from papersift.index.storage.manifest import Manifest
 
 
 def rss_bytes(pid: int) -> int:

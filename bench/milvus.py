@@ -30,15 +30,15 @@ import arxiv
 import numpy as np
 from latency import percentiles, timed
 
-from api.demo import cached_index_folder, ensure_index
-from index.build import BuildOptions
-from index.changes import live_papers
-from index.encoder import Encoder
-from index.paper_index import PaperIndex
-from search.evaluation import load_collection, score_run
-from search.hits import SearchRequest
-from search.milvus import MilvusSearcher, MilvusTarget, build_collection
-from search.searcher import Searcher
+from papersift.api.demo import cached_index_folder, ensure_index
+from papersift.index.build import BuildOptions
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.storage.changes import live_papers
+from papersift.index.storage.snapshot import PaperIndex
+from papersift.search.backends.milvus.reader import MilvusSearcher, MilvusTarget, build_collection
+from papersift.search.evaluation import load_collection, score_run
+from papersift.search.hits import SearchRequest
+from papersift.search.searcher import Searcher
 
 MODES = ("lexical", "dense", "hybrid")
 

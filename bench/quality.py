@@ -18,13 +18,18 @@ from statistics import median
 
 import numpy as np
 
-from api.demo import cached_index_folder, ensure_index
-from index.build import BuildOptions
-from index.encoder import Encoder
-from index.paper_index import PaperIndex
-from search.evaluation import Collection, load_collection, score_run
-from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion, z_score_fusion
-from search.searcher import CANDIDATE_DEPTH
+from papersift.api.demo import cached_index_folder, ensure_index
+from papersift.index.build import BuildOptions
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.storage.snapshot import PaperIndex
+from papersift.search.evaluation import Collection, load_collection, score_run
+from papersift.search.fusion import (
+    Ranking,
+    convex_combination,
+    reciprocal_rank_fusion,
+    z_score_fusion,
+)
+from papersift.search.searcher import CANDIDATE_DEPTH
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

@@ -17,8 +17,8 @@ import time
 import arxiv
 import numpy as np
 
-from index.encoder import Encoder
-from index.ray_encoding import RayEncoding, encode_with_ray
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.encoding.ray import RayEncoding, encode_with_ray
 
 
 def main() -> None:

@@ -27,11 +27,11 @@ import time
 import arxiv
 from latency import percentiles, timed
 
-from index.encoder import Encoder
-from index.live import LiveIndex
-from index.papers import Paper
-from search.hits import SearchRequest
-from search.searcher import Searcher
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.papers.paper import Paper
+from papersift.index.storage.live import LiveIndex
+from papersift.search.hits import SearchRequest
+from papersift.search.searcher import Searcher
 
 STREAM_BATCH = 10
 

@@ -21,14 +21,19 @@ from collections.abc import Callable
 import numpy as np
 from arxiv import RESULTS, arxiv_records_cached
 
-from index.dense import DenseIndex, DenseSettings
-from index.encoder import Encoder
-from index.lexical import BM25Parameters, LexicalIndex
-from index.papers import Paper
-from index.tokenizer import Tokenizer
-from search.evaluation import score_run
-from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion, z_score_fusion
-from search.searcher import CANDIDATE_DEPTH
+from papersift.index.dense.dense_index import DenseIndex, DenseSettings
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.lexical.lexical_index import BM25Parameters, LexicalIndex
+from papersift.index.lexical.tokenizer import Tokenizer
+from papersift.index.papers.paper import Paper
+from papersift.search.evaluation import score_run
+from papersift.search.fusion import (
+    Ranking,
+    convex_combination,
+    reciprocal_rank_fusion,
+    z_score_fusion,
+)
+from papersift.search.searcher import CANDIDATE_DEPTH
 
 QUERIES = 300
 Task = tuple[list[Paper], np.ndarray, list[tuple[str, np.ndarray, str]]]  # papers, vectors, queries

@@ -10,16 +10,16 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from index.corpus import LoadReport, load_papers
-from index.dense import DenseIndex, DenseSettings
-from index.encoder import DEFAULT_MODEL, Encoder, Vectors
-from index.lexical import BM25Parameters, LexicalIndex
-from index.manifest import Manifest, ModelInfo
-from index.papers import Paper
-from index.paperstore import write_papers
-from index.ray_encoding import RayEncoding, encode_with_ray
-from index.store import now_iso, prepare_folder, write_generation
-from index.tokenizer import Tokenizer, TokenizerSettings
+from papersift.index.dense.dense_index import DenseIndex, DenseSettings
+from papersift.index.encoding.encoder import DEFAULT_MODEL, Encoder, Vectors
+from papersift.index.encoding.ray import RayEncoding, encode_with_ray
+from papersift.index.lexical.lexical_index import BM25Parameters, LexicalIndex
+from papersift.index.lexical.tokenizer import Tokenizer, TokenizerSettings
+from papersift.index.papers.corpus import LoadReport, load_papers
+from papersift.index.papers.paper import Paper
+from papersift.index.papers.table import write_papers
+from papersift.index.storage.generations import now_iso, prepare_folder, write_generation
+from papersift.index.storage.manifest import Manifest, ModelInfo
 
 logger = logging.getLogger(__name__)
 

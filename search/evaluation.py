@@ -16,10 +16,10 @@ from statistics import fmean
 
 import pytrec_eval
 
-from index.corpus import resolve_corpus_file
-from search.errors import QueryError
-from search.hits import Mode, SearchRequest
-from search.service import SearchService
+from papersift.index.papers.corpus import resolve_corpus_file
+from papersift.search.backends.interface import SearchService
+from papersift.search.errors import QueryError
+from papersift.search.hits import Mode, SearchRequest
 
 logger = logging.getLogger(__name__)
 

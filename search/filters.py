@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from index.paperstore import NO_YEAR, PaperStore
-from search.hits import Filters
+from papersift.index.papers.table import NO_YEAR, PaperStore
+from papersift.search.hits import Filters
 
 
 def allowed_rows(papers: PaperStore, filters: Filters) -> npt.NDArray[np.bool_] | None:

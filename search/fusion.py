@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from index.ranking import Ranking
+from papersift.index.ranking import Ranking
 
 __all__ = ["RRF_K", "Ranking", "convex_combination", "reciprocal_rank_fusion", "z_score_fusion"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from index.papers import Paper
-from search.snippets import Snippet
+from papersift.index.papers.paper import Paper
+from papersift.search.snippets import Snippet
 
 Mode = Literal["hybrid", "lexical", "dense"]
 FusionMethod = Literal["zscore", "rrf", "convex"]

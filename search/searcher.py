@@ -12,15 +12,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from index.encoder import Encoder
-from index.live import LiveIndex
-from index.paper_index import PaperIndex
-from index.papers import Paper
-from search.errors import PaperNotFoundError, QueryError
-from search.filters import allowed_rows
-from search.fusion import Ranking, convex_combination, reciprocal_rank_fusion, z_score_fusion
-from search.hits import FUSION_METHODS, MODES, Hit, LegScore, SearchRequest, SearchResult
-from search.snippets import make_snippet
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.papers.paper import Paper
+from papersift.index.storage.live import LiveIndex
+from papersift.index.storage.snapshot import PaperIndex
+from papersift.search.errors import PaperNotFoundError, QueryError
+from papersift.search.filters import allowed_rows
+from papersift.search.fusion import (
+    Ranking,
+    convex_combination,
+    reciprocal_rank_fusion,
+    z_score_fusion,
+)
+from papersift.search.hits import FUSION_METHODS, MODES, Hit, LegScore, SearchRequest, SearchResult
+from papersift.search.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from index.tokenizer import Tokenizer
+from papersift.index.lexical.tokenizer import Tokenizer
 
 WINDOW_CHARS = 280
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from api.demo import demo_corpus
-from index.build import build_index
-from index.encoder import Encoder
-from index.paper_index import PaperIndex
-from search.searcher import Searcher
+from papersift.api.demo import demo_corpus
+from papersift.index.build import build_index
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.storage.snapshot import PaperIndex
+from papersift.search.searcher import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PAPERSIFT_SHARED_DATA", ROOT.parent / "shared" / "data"))

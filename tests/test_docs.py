@@ -7,8 +7,8 @@ import re
 import pytest
 import typer.main
 
-from api.cli import app
-from api.settings import Settings
+from papersift.api.cli.main import app
+from papersift.api.settings import Settings
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.engine import Engine
-from api.settings import Settings
-from search.searcher import Searcher
+from papersift.api.http.app import create_app
+from papersift.api.http.engine import Engine
+from papersift.api.settings import Settings
+from papersift.search.searcher import Searcher
 
 
 def assert_canonical_error(response: Any, status: int, field: str | None = None) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def serving(
     """Serve `index`; yields once `/readyz` answers 200. Its output lands in `printed` on exit."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--index", str(index),
+        [sys.executable, "-m", "papersift", "serve", "--index", str(index),
          "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, **(env or {})}, preexec_fn=preexec_fn, user=user,

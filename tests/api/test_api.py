@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.engine import Engine
-from api.settings import Settings
-from index.paper_index import PaperIndex
+from papersift.api.http.app import create_app
+from papersift.api.http.engine import Engine
+from papersift.api.settings import Settings
+from papersift.index.storage.snapshot import PaperIndex
 from tests.api.conftest import assert_canonical_error
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
-from api.schemas import HitOut, SearchResponse
-from index.manifest import MANIFEST_FILE
-from index.store import current_generation
+from papersift.api.cli.main import main
+from papersift.api.http.schemas import HitOut, SearchResponse
+from papersift.index.storage.generations import current_generation
+from papersift.index.storage.manifest import MANIFEST_FILE
 from tests.conftest import demo_records, scifact_slice, write_jsonl
 
 
@@ -139,7 +139,7 @@ def test_csv_without_abstract_is_one_line(tmp_path: Path, capsys, monkeypatch) -
 
 
 def test_corrupted_manifest_is_one_line(tmp_path: Path, encoder, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from index.build import build_index
+    from papersift.index.build import build_index
 
     folder = tmp_path / "idx"
     build_index([write_jsonl(tmp_path / "c.jsonl", demo_records(5))], folder, encoder=encoder)

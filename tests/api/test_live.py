@@ -81,7 +81,7 @@ def test_search_page_in_a_real_browser(live_server: str, tmp_path: Path) -> None
 
         page.locator("a[rel=next]").click()
         page.wait_for_url("**page=2**")
-        expect(page.locator(".summary")).to_contain_text("Results 11–20 of")
+        expect(page.locator(".summary")).to_contain_text("Results 11\u201320 of")
 
         first_title = page.locator("article.hit h2").first.inner_text()
         page.locator("a.similar").first.click()

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.encoder import Encoder
-from index.live import LiveIndex
-from index.paper_index import PaperIndex
-from index.update_log import LOG_FILE
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.storage.live import LiveIndex
+from papersift.index.storage.snapshot import PaperIndex
+from papersift.index.storage.update_log import LOG_FILE
 from tests.api.server_process import free_port, served, serving
 from tests.conftest import ROOT
 
@@ -152,7 +152,7 @@ READ_ONLY_MOUNT = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" 
 
 def run_cli(*args: str, read_only: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`papersift ARGS`; with `read_only`, that folder is mounted read-only for the command."""
-    command = [sys.executable, "-m", "api.cli", *args]
+    command = [sys.executable, "-m", "papersift", *args]
     if read_only is not None:  # root ignores file modes, so use a read-only bind mount
         command = ["unshare", "-m", "sh", "-c", READ_ONLY_MOUNT, str(read_only), *command]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.demo import demo_corpus, demo_index_folder, ensure_index
-from api.engine import Engine
-from api.settings import Settings
+from papersift.api.demo import demo_corpus, demo_index_folder, ensure_index
+from papersift.api.http.app import create_app
+from papersift.api.http.engine import Engine
+from papersift.api.settings import Settings
 from tests.conftest import ROOT
 
 BASE = "http://localhost:8000"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.live import LiveIndex
-from index.papers import Paper
+from papersift.index.papers.paper import Paper
+from papersift.index.storage.live import LiveIndex
 
 COMPACT_AFTER = 12  # small, so that kills also land inside compactions
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from index.corpus import load_papers
-from index.errors import CorpusError
+from papersift.index.errors import CorpusError
+from papersift.index.papers.corpus import load_papers
 from tests.conftest import shared, write_jsonl
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.build import build_index
-from index.changes import live_papers
-from index.encoder import Encoder
-from index.lexical import LexicalIndex
-from index.live import LiveIndex
-from index.paper_index import PaperIndex
+from papersift.index.build import build_index
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.lexical.lexical_index import LexicalIndex
+from papersift.index.storage.changes import live_papers
+from papersift.index.storage.live import LiveIndex
+from papersift.index.storage.snapshot import PaperIndex
 from tests.conftest import ROOT, demo_records, write_jsonl
 from tests.index.ingest_loop import planned_change
 

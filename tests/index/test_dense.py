@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.dense import DenseIndex, DenseSettings
-from index.encoder import Encoder
-from index.paper_index import PaperIndex
+from papersift.index.dense.dense_index import DenseIndex, DenseSettings
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.storage.snapshot import PaperIndex
 from tests.conftest import shared
 
 

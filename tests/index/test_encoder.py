@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.encoder import Encoder
-from index.errors import EncoderError
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.errors import EncoderError
 
 
 def test_bundled_model_gives_normalised_384_dim_embeddings(encoder: Encoder) -> None:
@@ -85,7 +85,7 @@ def test_lean_query_path_is_refused_where_it_would_differ(encoder: Encoder) -> N
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.models import Normalize, Pooling
 
-    from index.lean_query import lean_query_encoder
+    from papersift.index.encoding.lean_query import lean_query_encoder
 
     transformer = encoder._model[0]
     cls_pooled = SentenceTransformer(

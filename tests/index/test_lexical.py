@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from index.corpus import load_papers
-from index.lexical import BM25Parameters, LexicalIndex
-from index.tokenizer import Tokenizer
+from papersift.index.lexical.lexical_index import BM25Parameters, LexicalIndex
+from papersift.index.lexical.tokenizer import Tokenizer
+from papersift.index.papers.corpus import load_papers
 from tests.conftest import demo_records, shared
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index import part_ceilings
-from index.accumulators import AccumulatorPool
-from index.lexical import BM25Parameters, LexicalIndex
-from index.papers import Paper
-from index.tokenizer import Tokenizer
+from papersift.index.lexical import ceilings as part_ceilings
+from papersift.index.lexical.accumulators import AccumulatorPool
+from papersift.index.lexical.lexical_index import BM25Parameters, LexicalIndex
+from papersift.index.lexical.tokenizer import Tokenizer
+from papersift.index.papers.paper import Paper
 from tests.conftest import demo_records
 from tests.index.test_lexical import okapi
 

@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.build import build_index
-from index.changes import live_papers
-from index.encoder import Encoder
-from index.errors import IndexBusyError, IndexCorruptError
-from index.live import LiveIndex
-from index.paper_index import PaperIndex
-from index.papers import Paper, paper_from_record
-from index.update_log import LOG_FILE
-from search.hits import SearchRequest
-from search.searcher import Searcher
+from papersift.index.build import build_index
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.errors import IndexBusyError, IndexCorruptError
+from papersift.index.papers.paper import Paper, paper_from_record
+from papersift.index.storage.changes import live_papers
+from papersift.index.storage.live import LiveIndex
+from papersift.index.storage.snapshot import PaperIndex
+from papersift.index.storage.update_log import LOG_FILE
+from papersift.search.hits import SearchRequest
+from papersift.search.searcher import Searcher
 from tests.conftest import demo_records, write_jsonl
 
 BASE = 120

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.papers import (
+from papersift.index.papers.paper import (
     Paper,
     RecordError,
     dropped_fields,

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.encoder import Encoder
-from index.ray_encoding import RayEncoding, encode_with_ray
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.encoding.ray import RayEncoding, encode_with_ray
 from tests.conftest import demo_records
 
 RAY_PROCESSES = ("raylet", "gcs_server", "ray::")

@@ -12,18 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from index.build import BuildOptions, build_index
-from index.encoder import Encoder
-from index.errors import (
+from papersift.index.build import BuildOptions, build_index
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.errors import (
     IndexCorruptError,
     IndexNotFoundError,
     IndexVersionError,
     IndexWriteError,
     ModelMismatchError,
 )
-from index.manifest import MANIFEST_FILE, Manifest
-from index.paper_index import PaperIndex
-from index.store import CURRENT_FILE, current_generation, write_generation
+from papersift.index.storage.generations import CURRENT_FILE, current_generation, write_generation
+from papersift.index.storage.manifest import MANIFEST_FILE, Manifest
+from papersift.index.storage.snapshot import PaperIndex
 from tests.conftest import ROOT, demo_records, write_jsonl
 
 
@@ -68,7 +68,7 @@ def test_build_killed_midway_leaves_previous_index_loadable(
     before = current_generation(small_index)
     corpus = write_jsonl(tmp_path / "big.jsonl", demo_records(400))
     child = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "build", str(corpus), "--index", str(small_index)],
+        [sys.executable, "-m", "papersift", "build", str(corpus), "--index", str(small_index)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from index.tokenizer import Tokenizer, TokenizerSettings
+from papersift.index.lexical.tokenizer import Tokenizer, TokenizerSettings
 
 
 def test_lowercases_splits_unicode_drops_stopwords_and_stems() -> None:

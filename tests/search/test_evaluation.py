@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from search.evaluation import score_run
+from papersift.search.evaluation import score_run
 
 
 def test_metrics_by_hand() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.fusion import (
+from papersift.search.fusion import (
     Ranking,
     convex_combination,
     min_max,

@@ -20,18 +20,23 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.engine import Engine
-from api.settings import Settings
-from index.build import build_index
-from index.changes import live_papers
-from index.encoder import Encoder
-from index.paper_index import PaperIndex
-from index.papers import paper_from_record
-from search.evaluation import Collection, evaluate, load_collection
-from search.hits import Filters, SearchRequest
-from search.milvus import MilvusSearcher, MilvusTarget, build_collection, filter_expression
-from search.searcher import Searcher
+from papersift.api.http.app import create_app
+from papersift.api.http.engine import Engine
+from papersift.api.settings import Settings
+from papersift.index.build import build_index
+from papersift.index.encoding.encoder import Encoder
+from papersift.index.papers.paper import paper_from_record
+from papersift.index.storage.changes import live_papers
+from papersift.index.storage.snapshot import PaperIndex
+from papersift.search.backends.milvus.reader import (
+    MilvusSearcher,
+    MilvusTarget,
+    build_collection,
+    filter_expression,
+)
+from papersift.search.evaluation import Collection, evaluate, load_collection
+from papersift.search.hits import Filters, SearchRequest
+from papersift.search.searcher import Searcher
 from tests.api.server_process import free_port
 from tests.conftest import scifact_slice
 
@@ -175,7 +180,7 @@ def test_the_api_serves_milvus_with_writes(milvus: MilvusSearcher, milvus_uri: s
 
 
 def test_a_missing_collection_is_a_clear_error(tmp_path: Path) -> None:
-    from search.milvus import MilvusError
+    from papersift.search.backends.milvus.reader import MilvusError
 
     with pytest.raises(MilvusError, match=r"no collection 'nope'.*papersift build"):
         MilvusSearcher(MilvusTarget(str(tmp_path / "lite.db"), collection="nope"))

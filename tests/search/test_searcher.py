@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.errors import PaperNotFoundError, QueryError
-from search.fusion import Ranking, reciprocal_rank_fusion
-from search.hits import Filters, SearchRequest
-from search.searcher import Searcher
+from papersift.search.errors import PaperNotFoundError, QueryError
+from papersift.search.fusion import Ranking, reciprocal_rank_fusion
+from papersift.search.hits import Filters, SearchRequest
+from papersift.search.searcher import Searcher
 
 
 def ids(result) -> list[str]:  # type: ignore[no-untyped-def]

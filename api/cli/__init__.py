@@ -1,0 +1,1 @@
+"""The `papersift` command."""

@@ -1,0 +1,1 @@
+"""The HTTP edge: app, routes, page, errors, the request guard, uvicorn."""

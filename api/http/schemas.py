@@ -1,0 +1,222 @@
+"""Pydantic models of the HTTP edge: request bodies and responses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from papersift.index.papers.paper import MAX_ID_LENGTH, id_problem, safe_url
+from papersift.search.hits import Hit, SearchResult
+
+ModeName = Literal["hybrid", "lexical", "dense"]
+FusionName = Literal["zscore", "rrf", "convex"]
+
+
+def valid_id(value: str) -> str:
+    """A paper id as given, or a ValueError saying why it cannot be one (never rewritten)."""
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(f"not a usable paper id: {problem}")
+    return value
+
+
+def http_url(value: str | None) -> str | None:
+    if value is not None and safe_url(value) != value:
+        raise ValueError("must be an absolute http or https URL")
+    return value
+
+
+PaperId = Annotated[str, AfterValidator(valid_id)]
+
+
+class SearchBody(BaseModel):
+    """POST /api/search: the same fields as the GET query string."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+    q: str = Field(min_length=1, description="The query.")
+    limit: int = Field(default=10, ge=1, description="Hits per page.")
+    offset: int = Field(default=0, ge=0, le=100_000, description="Hits to skip.")
+    mode: ModeName = "hybrid"
+    fusion: FusionName = Field(
+        default="zscore", description="zscore (corpus-standardised scores), rrf or convex."
+    )
+    rrf_k: float = Field(default=60.0, gt=0, le=10_000)
+    lexical_weight: float = Field(default=1.0, ge=0, le=100)
+    dense_weight: float = Field(default=1.0, ge=0, le=100)
+    alpha: float | None = Field(
+        default=None, ge=0, le=1, description="Lexical share: weights become (alpha, 1 - alpha)."
+    )
+    year_from: int | None = Field(default=None, ge=0, le=3000)
+    year_to: int | None = Field(default=None, ge=0, le=3000)
+    category: list[str] = Field(default_factory=list, max_length=50)
+    author: str | None = Field(default=None, max_length=200)
+    explain: bool = False
+
+
+class BatchBody(BaseModel):
+    queries: list[SearchBody] = Field(min_length=1)
+
+
+class LegOut(BaseModel):
+    rank: int
+    score: float
+
+
+class ExplainOut(BaseModel):
+    lexical: LegOut | None
+    dense: LegOut | None
+    fused_score: float
+    matched_terms: list[str]
+
+
+class SnippetOut(BaseModel):
+    text: str = Field(description="Plain text (escape it before putting it in HTML).")
+    highlights: list[tuple[int, int]] = Field(description="[start, end) offsets of matches.")
+
+
+class PaperOut(BaseModel):
+    id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    year: int | None
+    url: str | None
+
+
+class HitOut(BaseModel):
+    id: str
+    rank: int
+    score: float
+    title: str
+    authors: list[str]
+    year: int | None
+    categories: list[str]
+    url: str | None
+    snippet: SnippetOut | None
+    explain: ExplainOut | None = None
+
+    @classmethod
+    def of(cls, hit: Hit, explain: bool = False) -> HitOut:
+        paper = hit.paper
+        snippet = hit.snippet
+        return cls(
+            id=paper.doc_id,
+            rank=hit.rank,
+            score=hit.score,
+            title=paper.title,
+            authors=list(paper.authors),
+            year=paper.year,
+            categories=list(paper.categories),
+            url=paper.url,
+            snippet=SnippetOut(text=snippet.text, highlights=list(snippet.highlights))
+            if snippet
+            else None,
+            explain=_explain(hit) if explain else None,
+        )
+
+
+def _explain(hit: Hit) -> ExplainOut:
+    def leg(value: object) -> LegOut | None:
+        return LegOut.model_validate(value, from_attributes=True) if value else None
+
+    return ExplainOut(
+        lexical=leg(hit.lexical),
+        dense=leg(hit.dense),
+        fused_score=hit.score,
+        matched_terms=list(hit.matched_terms),
+    )
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: ModeName
+    total: int = Field(
+        description="Results this query can page through: the candidates both legs proposed, "
+        "fused (the same on every page of one query)."
+    )
+    limit: int
+    offset: int
+    took_ms: float
+    hits: list[HitOut]
+
+    @classmethod
+    def of(cls, result: SearchResult, explain: bool = False) -> SearchResponse:
+        request = result.request
+        return cls(
+            query=request.query,
+            mode=request.mode,
+            total=result.total,
+            limit=request.limit,
+            offset=request.offset,
+            took_ms=round(result.took_ms, 3),
+            hits=[HitOut.of(hit, explain) for hit in result.hits],
+        )
+
+
+class BatchResponse(BaseModel):
+    results: list[SearchResponse]
+
+
+class SimilarResponse(BaseModel):
+    id: str
+    hits: list[HitOut]
+
+
+class StatsResponse(BaseModel):
+    backend: str = Field(description="local (index folder) or milvus (a collection).")
+    documents: int
+    pending_changes: int = Field(description="Rows changed since the files were last compacted.")
+    model: str
+    dimension: int
+    dense_index: str
+    format_version: int
+    package_version: str
+    built_at: str
+    index_folder: str
+    index_bytes: dict[str, int]
+    log_damage: list[str] = Field(
+        description="Bad update-log lines found or set aside (empty when all is well)."
+    )
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class PaperIn(BaseModel):
+    """A paper to add or replace. Authors and categories: a list, or one comma/space string."""
+
+    id: PaperId | None = Field(
+        default=None, min_length=1, max_length=MAX_ID_LENGTH, description="Required in a batch."
+    )
+    title: str = Field(default="", max_length=5_000)
+    abstract: str = Field(default="", max_length=200_000)
+    authors: list[str] | str = Field(default_factory=list)
+    categories: list[str] | str = Field(default_factory=list)
+    year: int | None = Field(default=None, ge=0, le=3000)
+    url: Annotated[str | None, AfterValidator(http_url)] = Field(
+        default=None, max_length=2_000, description="An http or https URL."
+    )
+
+
+class UpsertBody(BaseModel):
+    papers: list[PaperIn] = Field(min_length=1)
+
+
+class ChangeOut(BaseModel):
+    """What a write did. `sequence` numbers acknowledged changes; they are durable on disk."""
+
+    sequence: int
+    upserted: list[str]
+    replaced: list[str]
+    deleted: list[str]
+    documents: int = Field(description="Papers searchable after the change.")
+    compacted: bool = Field(description="Whether this change triggered a compaction.")

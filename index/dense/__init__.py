@@ -1,0 +1,1 @@
+"""Dense retrieval: embeddings in FAISS, their moments, the live overlay."""

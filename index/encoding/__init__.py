@@ -1,0 +1,1 @@
+"""Embedding text: the sentence encoder, its runtimes, Ray Data."""

@@ -1,0 +1,1 @@
+"""Papers: the record, reading corpora, the table of an index's papers."""

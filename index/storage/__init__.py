@@ -1,0 +1,1 @@
+"""An index on disk: manifest, generations, update log, snapshots, live changes."""
