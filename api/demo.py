@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable
@@ -11,7 +12,8 @@ from pathlib import Path
 from papersift.index.build import BuildOptions, BuildReport, build_index
 from papersift.index.cache import cache_dir
 from papersift.index.errors import IndexLayerError
-from papersift.index.storage.snapshot import PaperIndex
+from papersift.index.storage.snapshot import Snapshot
+from papersift.search.backends.interface import BackendConfig, BackendName
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +36,28 @@ def ensure_index(
     """Build `corpus` into `folder` unless a valid index is already there; None when reused.
     `on_build` hears, before a build starts, that one does."""
     try:
-        PaperIndex.load(folder).close()
+        Snapshot.load(folder).close()
         return None
     except IndexLayerError as error:
         logger.info("building %s (%s)", folder, error)
     on_build(f"building the index of {corpus.name} into {folder} (first start only)")
     return build_index([corpus], folder, options, progress=progress)
+
+
+def with_demo(config: BackendConfig, say: Callable[[str], None] = logger.info) -> BackendConfig:
+    """`config`, or, for a local backend without an index folder, the demo index."""
+    if config.name != BackendName.local or config.index is not None:
+        return config
+    return dataclasses.replace(config, index=demo_index(say))
+
+
+def demo_index(say: Callable[[str], None] = logger.info) -> Path:
+    """The demo index's folder, built into the cache on first use (`say` hears that it is)."""
+    folder = demo_index_folder()
+    built = ensure_index(demo_corpus(), folder, on_build=say)
+    if built is not None:
+        say(f"built the demo index in {built.seconds:.0f} s: {folder}")
+    return folder
 
 
 def cached_index_folder(corpus: Path, options: BuildOptions) -> Path:

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from papersift.api.http.guard import GuardSettings
 from papersift.index.storage.live import COMPACT_AFTER
-from papersift.search.backends.milvus.reader import MilvusError, MilvusTarget
+from papersift.search.backends.interface import BackendConfig, BackendName
 
 SHORT_TOKEN = 16  # characters; a shorter write token is warned about at start
 
@@ -35,9 +35,8 @@ class Settings(BaseSettings):
         pattern="^(auto|torch|onnx)$",
         description="Query encoder runtime: onnx, torch, or auto (ONNX where installed).",
     )
-    backend: str = Field(
-        default="local",
-        pattern="^(local|milvus)$",
+    backend: BackendName = Field(
+        default=BackendName.local,
         description="Where the index lives: local (FAISS + BM25 files) or milvus (a collection).",
     )
     milvus_uri: str | None = Field(
@@ -118,11 +117,16 @@ def startup_warnings(settings: Settings) -> list[str]:
     return warnings
 
 
-def milvus_target(settings: Settings) -> MilvusTarget | None:
-    """The Milvus collection to serve, or None for the local backend."""
-    if settings.backend != "milvus":
-        return None
-    if not settings.milvus_uri:
-        raise MilvusError("backend milvus needs a Milvus URI: --milvus-uri or PAPERSIFT_MILVUS_URI")
+def backend_config(settings: Settings) -> BackendConfig:
+    """The backend these settings name, as the search layer opens it."""
     token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
-    return MilvusTarget(settings.milvus_uri, token, settings.milvus_collection)
+    return BackendConfig(
+        name=settings.backend,
+        index=settings.index,
+        uri=settings.milvus_uri,
+        token=token,
+        collection=settings.milvus_collection,
+        model=settings.model,
+        runtime=settings.runtime,
+        compact_after=settings.compact_after,
+    )

@@ -14,14 +14,14 @@ from scipy import sparse
 from papersift.index.build import BuildOptions
 from papersift.index.dense.dense_index import DenseIndex, DenseSettings
 from papersift.index.encoding.encoder import Encoder
-from papersift.index.lexical.lexical_index import LexicalIndex
+from papersift.index.lexical import LexicalIndex
 from papersift.index.lexical.tokenizer import Tokenizer
 from papersift.index.papers.corpus import LoadReport, iter_papers
 from papersift.index.papers.paper import Paper
 from papersift.index.papers.table import write_papers
 from papersift.index.storage.generations import now_iso, write_generation
 from papersift.index.storage.manifest import Manifest, ModelInfo
-from papersift.index.storage.snapshot import PaperIndex
+from papersift.index.storage.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 ARXIV = ROOT.parent / "shared" / "data" / "arxiv"
@@ -64,7 +64,7 @@ def corpus(docs: int) -> tuple[list[Paper], np.ndarray]:
         return papers[:docs], vectors[:docs]
     copies = -(-docs // len(papers))
     repeated = [
-        replace(paper, doc_id=f"{paper.doc_id}#{copy}") if copy else paper
+        replace(paper, id=f"{paper.id}#{copy}") if copy else paper
         for copy in range(copies)
         for paper in papers
     ]
@@ -124,8 +124,8 @@ def build_folder(folder: Path, docs: int, options: BuildOptions | None = None) -
     return folder
 
 
-def load(folder: Path) -> PaperIndex:
-    return PaperIndex.load(folder)
+def load(folder: Path) -> Snapshot:
+    return Snapshot.load(folder)
 
 
 def encoder() -> Encoder:

@@ -26,8 +26,8 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from papersift.index.lexical.tokenizer import Tokenizer
-from papersift.index.storage.snapshot import PaperIndex
-from papersift.search.hits import SearchRequest
+from papersift.index.storage.snapshot import Snapshot
+from papersift.search.requests import SearchRequest
 from papersift.search.searcher import Searcher
 
 MODES = ("lexical", "dense", "hybrid")
@@ -65,7 +65,7 @@ def measure_papersift(searcher: Searcher, queries: list[str]) -> dict[str, dict[
 class Reference:
     """rank_bm25 + FAISS flat + RRF over dicts, on the same tokens, vectors and model."""
 
-    def __init__(self, index: PaperIndex, searcher: Searcher, token_lists: list[list[str]]) -> None:
+    def __init__(self, index: Snapshot, searcher: Searcher, token_lists: list[list[str]]) -> None:
         self.bm25 = BM25Okapi(token_lists)
         self.tokenizer = Tokenizer(index.manifest.tokenizer)
         self.faiss = index.dense.faiss_index
@@ -101,7 +101,7 @@ def main() -> None:
     folder, options = arxiv.folder_for(args.docs, args.dense)
     folder = arxiv.build_folder(folder, args.docs, options)
     suffix = arxiv.suffix(args.dense)
-    index = PaperIndex.load(folder)
+    index = Snapshot.load(folder)
     searcher = Searcher(index, arxiv.encoder())
     queries = arxiv.queries()[: args.queries]
     for query in queries[:5]:  # warm-up: model, caches, page cache, lexical part ceilings

@@ -34,10 +34,11 @@ from papersift.api.demo import cached_index_folder, ensure_index
 from papersift.index.build import BuildOptions
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.storage.changes import live_papers
-from papersift.index.storage.snapshot import PaperIndex
-from papersift.search.backends.milvus.reader import MilvusSearcher, MilvusTarget, build_collection
+from papersift.index.storage.snapshot import Snapshot
+from papersift.search.backends.milvus import MilvusReader, MilvusTarget
+from papersift.search.backends.milvus.collection import build_collection
 from papersift.search.evaluation import load_collection, score_run
-from papersift.search.hits import SearchRequest
+from papersift.search.requests import SearchRequest
 from papersift.search.searcher import Searcher
 
 MODES = ("lexical", "dense", "hybrid")
@@ -71,7 +72,7 @@ def lite_server() -> Iterator[str]:
             process.wait(timeout=30)
 
 
-def into_milvus(uri: str, name: str, index: PaperIndex, model: str) -> tuple[MilvusTarget, float]:
+def into_milvus(uri: str, name: str, index: Snapshot, model: str) -> tuple[MilvusTarget, float]:
     papers = list(live_papers(index))
     vectors = np.stack([index.dense.vector(row) for row in range(len(papers))])
     target = MilvusTarget(uri, collection=name)
@@ -89,9 +90,9 @@ def scifact_report(uri: str, encoder: Encoder, queries: int, others: int) -> dic
     collection = load_collection(folder, "test")
     index_folder = cached_index_folder(collection.corpus, BuildOptions())
     ensure_index(collection.corpus, index_folder)
-    local = Searcher(PaperIndex.load(index_folder), encoder)
+    local = Searcher(Snapshot.load(index_folder), encoder)
     target, _ = into_milvus(uri, "scifact", local.index, local.encoder.name)
-    milvus = MilvusSearcher(target, local.encoder)
+    milvus = MilvusReader(target, target.connect(), encoder=local.encoder)
     report: dict[str, object] = {"queries": len(collection.queries),
                                  "papers": local.index.size}  # fmt: skip
     for mode in MODES:
@@ -108,10 +109,10 @@ def scifact_report(uri: str, encoder: Encoder, queries: int, others: int) -> dic
     return report
 
 
-def top(searcher: Searcher | MilvusSearcher, query: str, mode: str) -> dict[str, float]:
+def top(searcher: Searcher | MilvusReader, query: str, mode: str) -> dict[str, float]:
     """A run for trec_eval: the top 100 ids with descending pseudo-scores (rank order)."""
     hits = searcher.search(SearchRequest(query, mode=mode, limit=100)).hits
-    return {hit.paper.doc_id: 100.0 - position for position, hit in enumerate(hits)}
+    return {hit.paper.id: 100.0 - position for position, hit in enumerate(hits)}
 
 
 def overlap(first: dict[str, float], second: dict[str, float]) -> float:
@@ -135,16 +136,16 @@ def write_scifact_slice(folder: Path, queries: int, others: int) -> None:
     (folder / "qrels" / "test.tsv").write_text("\n".join([qrels_lines[0], *kept_qrels]) + "\n")
 
 
-def ids(searcher: Searcher | MilvusSearcher, query: str, mode: str) -> list[str]:
+def ids(searcher: Searcher | MilvusReader, query: str, mode: str) -> list[str]:
     hits = searcher.search(SearchRequest(query, mode=mode, limit=10)).hits
-    return [hit.paper.doc_id for hit in hits]
+    return [hit.paper.id for hit in hits]
 
 
 def latency_report(uri: str, docs: int, queries: list[str], encoder: Encoder) -> dict[str, object]:
     folder = arxiv.build_folder(arxiv.RESULTS / f"index-{docs}", docs)
-    local = Searcher(PaperIndex.load(folder), encoder)
+    local = Searcher(Snapshot.load(folder), encoder)
     target, insert_seconds = into_milvus(uri, "arxiv", local.index, local.encoder.name)
-    milvus = MilvusSearcher(target, local.encoder)
+    milvus = MilvusReader(target, target.connect(), encoder=local.encoder)
     report: dict[str, object] = {"docs": docs, "insert_seconds": round(insert_seconds, 1)}
     for name, searcher in (("local", local), ("milvus", milvus)):
         searcher.search(SearchRequest(queries[0]))  # warm-up
@@ -153,7 +154,7 @@ def latency_report(uri: str, docs: int, queries: list[str], encoder: Encoder) ->
 
 
 def mode_latency(
-    searcher: Searcher | MilvusSearcher, encoder: Encoder, mode: str, queries: list[str]
+    searcher: Searcher | MilvusReader, encoder: Encoder, mode: str, queries: list[str]
 ) -> dict[str, float]:
     """Percentiles of `mode`, every query encoded afresh (the cache is cleared first)."""
     encoder.encode_query.cache_clear()  # type: ignore[attr-defined]

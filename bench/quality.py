@@ -21,7 +21,7 @@ import numpy as np
 from papersift.api.demo import cached_index_folder, ensure_index
 from papersift.index.build import BuildOptions
 from papersift.index.encoding.encoder import Encoder
-from papersift.index.storage.snapshot import PaperIndex
+from papersift.index.storage.snapshot import Snapshot
 from papersift.search.evaluation import Collection, load_collection, score_run
 from papersift.search.fusion import (
     Ranking,
@@ -29,7 +29,7 @@ from papersift.search.fusion import (
     reciprocal_rank_fusion,
     z_score_fusion,
 )
-from papersift.search.searcher import CANDIDATE_DEPTH
+from papersift.search.requests import CANDIDATE_DEPTH
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -73,7 +73,7 @@ def variants() -> dict[str, Fuser]:
 
 
 def leg_rankings(
-    index: PaperIndex, encoder: Encoder, queries: dict[str, str]
+    index: Snapshot, encoder: Encoder, queries: dict[str, str]
 ) -> tuple[Legs, dict[str, list[float]]]:
     legs: Legs = {}
     timings: dict[str, list[float]] = {"lexical_ms": [], "dense_ms": []}
@@ -88,7 +88,7 @@ def leg_rankings(
     return legs, timings
 
 
-def score(index: PaperIndex, collection: Collection, legs: Legs, fuse: Fuser) -> dict[str, float]:
+def score(index: Snapshot, collection: Collection, legs: Legs, fuse: Fuser) -> dict[str, float]:
     """Metrics of one variant, and the median time its fusion took per query (ms)."""
     run, fuse_ms = {}, []
     for query_id, (lexical, dense) in legs.items():
@@ -96,9 +96,7 @@ def score(index: PaperIndex, collection: Collection, legs: Legs, fuse: Fuser) ->
         fused = fuse(lexical, dense)
         fuse_ms.append((time.perf_counter() - started) * 1000)
         rows = fused.rows[:100]
-        run[query_id] = {
-            index.papers.doc_id(int(row)): float(100 - i) for i, row in enumerate(rows)
-        }
+        run[query_id] = {index.papers.id_of(int(row)): float(100 - i) for i, row in enumerate(rows)}
     return {**score_run("variant", run, collection.qrels).metrics, "fuse_ms": median(fuse_ms)}
 
 
@@ -118,7 +116,7 @@ def main() -> None:
             collection = load_collection(folder, split)
             index_folder = cached_index_folder(collection.corpus, BuildOptions())
             ensure_index(collection.corpus, index_folder)
-            index = PaperIndex.load(index_folder)
+            index = Snapshot.load(index_folder)
             legs, timings = leg_rankings(index, encoder, collection.queries)
             key = f"{name}/{split}"
             report[key] = {variant: score(index, collection, legs, fuse)

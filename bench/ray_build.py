@@ -33,11 +33,11 @@ def main() -> None:
     started = time.perf_counter()
     plain = encoder.encode_documents(texts)
     rate = len(texts) / (time.perf_counter() - started)
-    report: dict[str, object] = {"sample": len(texts), "backend": encoder.backend,
+    report: dict[str, object] = {"sample": len(texts), "backend": encoder.runtime,
                                  "plain_docs_per_s": round(rate, 2)}  # fmt: skip
     for actors in (1, 2):
         started = time.perf_counter()
-        vectors = encode_with_ray(texts, encoder.name, encoder.backend, RayEncoding(actors=actors))
+        vectors = encode_with_ray(texts, encoder.name, encoder.runtime, RayEncoding(actors=actors))
         seconds = time.perf_counter() - started
         report[f"ray_{actors}_actors_docs_per_s"] = round(len(texts) / seconds, 2)
         report[f"ray_{actors}_actors_min_cosine"] = round(

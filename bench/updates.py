@@ -30,7 +30,7 @@ from latency import percentiles, timed
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.live import LiveIndex
-from papersift.search.hits import SearchRequest
+from papersift.search.requests import SearchRequest
 from papersift.search.searcher import Searcher
 
 STREAM_BATCH = 10
@@ -112,7 +112,7 @@ def latency_while_ingesting(
         batch_number = 0
         while not stop.is_set():
             start = (batch_number * STREAM_BATCH) % len(pool)
-            batch = [dataclasses.replace(paper, doc_id=f"stream-{batch_number}-{paper.doc_id}")
+            batch = [dataclasses.replace(paper, id=f"stream-{batch_number}-{paper.id}")
                      for paper in pool[start : start + STREAM_BATCH]]  # fmt: skip
             vectors = encoder.encode_documents([paper.text for paper in batch])
             started = time.perf_counter()

@@ -23,7 +23,7 @@ from arxiv import RESULTS, arxiv_records_cached
 
 from papersift.index.dense.dense_index import DenseIndex, DenseSettings
 from papersift.index.encoding.encoder import Encoder
-from papersift.index.lexical.lexical_index import BM25Parameters, LexicalIndex
+from papersift.index.lexical import BM25Parameters, LexicalIndex
 from papersift.index.lexical.tokenizer import Tokenizer
 from papersift.index.papers.paper import Paper
 from papersift.search.evaluation import score_run
@@ -33,7 +33,7 @@ from papersift.search.fusion import (
     reciprocal_rank_fusion,
     z_score_fusion,
 )
-from papersift.search.searcher import CANDIDATE_DEPTH
+from papersift.search.requests import CANDIDATE_DEPTH
 
 QUERIES = 300
 Task = tuple[list[Paper], np.ndarray, list[tuple[str, np.ndarray, str]]]  # papers, vectors, queries
@@ -63,7 +63,7 @@ def keywords_task(tokenizer: Tokenizer, encoder: Encoder) -> Task:
         words = list(dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z-]{3,}", papers[row].abstract)))
         rarest = set(sorted(words, key=rarity)[:3])
         text = " ".join(word for word in words if word in rarest)
-        queries.append((text, encoder.encode_query(text), papers[row].doc_id))
+        queries.append((text, encoder.encode_query(text), papers[row].id))
     return papers, vectors, queries
 
 
@@ -74,9 +74,9 @@ def hidden_task(tokenizer: Tokenizer, encoder: Encoder) -> Task:
     for paper in chosen:
         hidden = set(sorted(set(tokenizer.tokenize(paper.title)))[::2])
         words = [w for w in paper.abstract.split() if not set(tokenizer.tokenize(w)) & hidden]
-        papers.append(Paper(doc_id=paper.doc_id, title="", abstract=" ".join(words)))
+        papers.append(Paper(id=paper.id, title="", abstract=" ".join(words)))
     vectors = encoder.encode_documents([paper.text for paper in papers], progress=True)
-    queries = [(p.title, encoder.encode_query(p.title), p.doc_id) for p in chosen[:QUERIES]]
+    queries = [(p.title, encoder.encode_query(p.title), p.id) for p in chosen[:QUERIES]]
     return papers, vectors, queries
 
 
@@ -93,7 +93,7 @@ def evaluate(task: Task, tokenizer: Tokenizer) -> dict[str, float]:
         dense = dense_index.top(vector, CANDIDATE_DEPTH)
         for name, fuse in FUSIONS.items():
             rows = fuse(lexical, dense).rows[:100]
-            runs[name][query_id] = {papers[r].doc_id: 100.0 - i for i, r in enumerate(rows)}
+            runs[name][query_id] = {papers[r].id: 100.0 - i for i, r in enumerate(rows)}
     return {name: score_run(name, run, qrels).metrics["ndcg@10"] for name, run in runs.items()}
 
 

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from papersift.index.dense.dense_index import DenseIndex, DenseSettings
 from papersift.index.encoding.encoder import DEFAULT_MODEL, Encoder, Vectors
 from papersift.index.encoding.ray import RayEncoding, encode_with_ray
-from papersift.index.lexical.lexical_index import BM25Parameters, LexicalIndex
+from papersift.index.lexical import BM25Parameters, LexicalIndex
 from papersift.index.lexical.tokenizer import Tokenizer, TokenizerSettings
 from papersift.index.papers.corpus import LoadReport, load_papers
 from papersift.index.papers.paper import Paper
@@ -30,7 +30,7 @@ class BuildOptions:
 
     model: str = DEFAULT_MODEL
     precision: str = "auto"
-    backend: str = "auto"
+    runtime: str = "auto"
     batch_size: int = 32
     tokenizer: TokenizerSettings = field(default_factory=TokenizerSettings)
     bm25: BM25Parameters = field(default_factory=BM25Parameters)
@@ -40,13 +40,13 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build did, for the CLI summary."""
+    """What a build did, for the CLI summary (any backend)."""
 
     documents: int
     load: LoadReport
     seconds: float
     encode_seconds: float
-    generation: Path
+    where: str  # the index folder, or a server's collection
 
     @property
     def docs_per_second(self) -> float:
@@ -67,7 +67,7 @@ def build_index(
     papers, load_report = load_papers(list(corpus))
     logger.info("loaded %d papers: %s", len(papers), load_report.summary())
     encoder = encoder or Encoder(
-        options.model, options.precision, options.batch_size, options.backend
+        options.model, options.precision, options.batch_size, options.runtime
     )
     tokenizer = Tokenizer(options.tokenizer)
     token_lists = [
@@ -89,7 +89,7 @@ def build_index(
 
     generation = write_generation(Path(folder), write_files)
     seconds = time.perf_counter() - started
-    return BuildReport(len(papers), load_report, seconds, encode_seconds, generation)
+    return BuildReport(len(papers), load_report, seconds, encode_seconds, str(generation.parent))
 
 
 def encode(
@@ -98,7 +98,7 @@ def encode(
     """The documents' embeddings, here or (with `options.ray`) by a Ray actor pool."""
     if options.ray is None:
         return encoder.encode_documents(texts, progress=progress)
-    return encode_with_ray(texts, encoder.name, encoder.backend, options.ray)
+    return encode_with_ray(texts, encoder.name, encoder.runtime, options.ray)
 
 
 def _manifest(
@@ -115,7 +115,7 @@ def _manifest(
             name=encoder.name,
             dimension=encoder.dimension,
             precision=encoder.precision,
-            backend=encoder.backend,
+            runtime=encoder.runtime,
         ),
         tokenizer=options.tokenizer,
         bm25=options.bm25,

@@ -19,7 +19,7 @@ class PaperNotFoundError(SearchLayerError):
 
     def __init__(self, doc_id: str) -> None:
         super().__init__(f"no paper with id {doc_id!r}")
-        self.doc_id = doc_id
+        self.paper_id = doc_id
 
 
 class BackendUnavailableError(SearchLayerError):

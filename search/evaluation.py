@@ -17,9 +17,9 @@ from statistics import fmean
 import pytrec_eval
 
 from papersift.index.papers.corpus import resolve_corpus_file
-from papersift.search.backends.interface import SearchService
+from papersift.search.backends.interface import Reader
 from papersift.search.errors import QueryError
-from papersift.search.hits import Mode, SearchRequest
+from papersift.search.requests import Mode, SearchRequest
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,9 @@ def load_collection(folder: Path, split: str = "test") -> Collection:
 
 
 def evaluate(
-    searcher: SearchService,
+    searcher: Reader,
     collection: Collection,
-    modes: Iterable[Mode] = ("lexical", "dense", "hybrid"),
+    modes: Iterable[Mode] = (Mode.lexical, Mode.dense, Mode.hybrid),
     request_for: Callable[[str, Mode], SearchRequest] | None = None,
 ) -> list[ModeReport]:
     """Search every judged query in each mode and score the runs."""
@@ -100,10 +100,10 @@ def score_run(mode: str, run: Run, qrels: Qrels) -> ModeReport:
     return ModeReport(mode, metrics, per_query)
 
 
-def _run_of(searcher: SearchService, request: SearchRequest) -> dict[str, float]:
+def _run_of(searcher: Reader, request: SearchRequest) -> dict[str, float]:
     hits = searcher.search(request).hits
     # Scores that encode our rank exactly: trec_eval sorts by score, then by doc id.
-    return {hit.paper.doc_id: float(len(hits) - position) for position, hit in enumerate(hits)}
+    return {hit.paper.id: float(len(hits) - position) for position, hit in enumerate(hits)}
 
 
 def _top(docs: dict[str, float], n: int) -> dict[str, float]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from papersift.index.papers.table import NO_YEAR, PaperStore
-from papersift.search.hits import Filters
+from papersift.index.papers.table import NO_YEAR, PaperTable
+from papersift.search.requests import Filters
 
 
-def allowed_rows(papers: PaperStore, filters: Filters) -> npt.NDArray[np.bool_] | None:
+def allowed_rows(papers: PaperTable, filters: Filters) -> npt.NDArray[np.bool_] | None:
     """The rows that pass `filters`, or None when no filter is set (everything passes)."""
     if not filters.active:
         return None

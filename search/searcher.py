@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -15,8 +13,9 @@ import numpy.typing as npt
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.live import LiveIndex
-from papersift.index.storage.snapshot import PaperIndex
-from papersift.search.errors import PaperNotFoundError, QueryError
+from papersift.index.storage.snapshot import Snapshot
+from papersift.search.backends.interface import BackendName, IndexStats
+from papersift.search.errors import PaperNotFoundError
 from papersift.search.filters import allowed_rows
 from papersift.search.fusion import (
     Ranking,
@@ -24,28 +23,17 @@ from papersift.search.fusion import (
     reciprocal_rank_fusion,
     z_score_fusion,
 )
-from papersift.search.hits import FUSION_METHODS, MODES, Hit, LegScore, SearchRequest, SearchResult
+from papersift.search.hits import Hit, LegScore, SearchResult
+from papersift.search.requests import Fusion, Mode, SearchRequest, leg_depths, validate
 from papersift.search.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
 
 Vector = npt.NDArray[np.float32]
 
-# Rank-based fusion (rrf, convex) fuses each leg's top 1,000, so a paper deep in one leg can
-# still rise. Fixed (not derived from the page) so that every page of one query is cut from the
-# same fused ranking and reports the same total; 1,000 is 10x the API's largest limit.
-CANDIDATE_DEPTH = 1000
-# Z-score fusion scores every candidate exactly on both legs, so there the legs only propose
-# candidates: the lexical top 200 and the dense top 100 give the same nDCG@10 and Recall@100
-# as both top 1,000s on SciFact (train and test) and Cranfield, and every candidate costs fusion
-# a stored vector read (random memory) or a BM25 lookup. A leg searched alone gives the same
-# order at any depth, so there these depths only bound its `total` (how far it pages).
-LEXICAL_PROPOSALS = 200
-DENSE_PROPOSALS = 100
-
 
 class Searcher:
-    """Hybrid, lexical or dense search over one `PaperIndex`.
+    """Hybrid, lexical or dense search over one `Snapshot`.
 
     The encoder loads on the first query that needs it (lexical search never loads a model);
     give one to share it or to load it eagerly. It must be the model the index was built with.
@@ -55,12 +43,15 @@ class Searcher:
 
     def __init__(
         self,
-        index: PaperIndex | LiveIndex,
+        index: Snapshot | LiveIndex,
         encoder: Encoder | None = None,
         model: str | None = None,
+        runtime: str = "auto",
     ) -> None:
         self.source = index
         index = self.index
+        self.model = model or index.manifest.model.name
+        self.runtime = runtime
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         # The encoder (ONNX Runtime or torch) releases the GIL, so the lexical leg runs alongside.
@@ -71,7 +62,7 @@ class Searcher:
             index.check_model_name(model)
 
     @property
-    def index(self) -> PaperIndex:
+    def index(self) -> Snapshot:
         """The index as of now."""
         source = self.source
         return source.index if isinstance(source, LiveIndex) else source
@@ -80,14 +71,14 @@ class Searcher:
     def encoder(self) -> Encoder:
         with self._encoder_lock:
             if self._encoder is None:
-                encoder = Encoder(self.index.manifest.model.name)
+                encoder = Encoder(self.model, runtime=self.runtime)
                 self.index.check_encoder(encoder)
                 self._encoder = encoder
         return self._encoder
 
     def search(self, request: SearchRequest) -> SearchResult:
         validate(request)
-        if request.mode != "lexical":
+        if request.mode != Mode.lexical:
             _ = self.encoder  # load the model before the clock starts
         started = time.perf_counter()
         index = self.index  # one consistent view for the whole query
@@ -125,26 +116,26 @@ class Searcher:
     def categories(self) -> list[str]:
         return self.index.papers.categories_by_frequency
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> IndexStats:
         index = self.index
         manifest = index.manifest
-        return {
-            "backend": "local",
-            "documents": index.size,
-            "pending_changes": index.pending_changes,
-            "model": manifest.model.name,
-            "dimension": manifest.model.dimension,
-            "dense_index": manifest.dense.kind,
-            "format_version": manifest.format_version,
-            "package_version": manifest.package_version,
-            "built_at": manifest.created_at,
-            "index_folder": str(index.folder),
-            "index_bytes": manifest.bytes_by_part(),
-            "log_damage": self.source.log_damage if isinstance(self.source, LiveIndex) else [],
-        }
+        return IndexStats(
+            backend=BackendName.local,
+            documents=index.size,
+            pending_changes=index.pending_changes,
+            model=manifest.model.name,
+            dimension=manifest.model.dimension,
+            dense_index=manifest.dense.kind,
+            format_version=manifest.format_version,
+            package_version=manifest.package_version,
+            built_at=manifest.created_at,
+            index_folder=str(index.folder),
+            index_bytes=manifest.bytes_by_part(),
+            log_damage=tuple(self.source.log_damage) if isinstance(self.source, LiveIndex) else (),
+        )
 
     def _start_encoding(self, request: SearchRequest) -> Future[Vector] | None:
-        if request.mode == "lexical":
+        if request.mode == Mode.lexical:
             return None
         return self._encoding_pool.submit(self.encoder.encode_query, request.query)
 
@@ -155,29 +146,29 @@ class Searcher:
         if dense is None:
             return lexical
         weights = request.weights
-        if request.fusion == "convex":
+        if request.fusion == Fusion.convex:
             return convex_combination((lexical, dense), weights)
-        if request.fusion == "zscore":
+        if request.fusion == Fusion.zscore:
             return z_score_fusion((lexical, dense), weights)
         return reciprocal_rank_fusion((lexical, dense), weights, request.rrf_k)
 
 
 def _lexical_leg(
-    index: PaperIndex,
+    index: Snapshot,
     terms: list[str],
     depth: int,
     allowed: npt.NDArray[np.bool_] | None,
     request: SearchRequest,
 ) -> Ranking | None:
-    if request.mode == "dense":
+    if request.mode == Mode.dense:
         return None
-    if _z_score_hybrid(request):  # fusion needs the spread of the scores over the corpus
+    if request.z_score_hybrid:  # fusion needs the spread of the scores over the corpus
         return index.lexical.top(terms, depth, allowed)
     return index.lexical.best(terms, depth, allowed)  # the same top, scoring far fewer rows
 
 
 def _dense_leg(
-    index: PaperIndex,
+    index: Snapshot,
     query_vector: Future[Vector] | None,
     depth: int,
     allowed: npt.NDArray[np.bool_] | None,
@@ -187,21 +178,8 @@ def _dense_leg(
     return index.dense.top(query_vector.result(), depth, allowed)
 
 
-def leg_depths(request: SearchRequest) -> tuple[int, int]:
-    """How many candidates the lexical and the dense leg return. Never derived from the offset:
-    every page of one query is cut from the same candidates, so all report one `total`."""
-    if request.mode == "hybrid" and not _z_score_hybrid(request):
-        depth = max(CANDIDATE_DEPTH, request.limit)
-        return depth, depth
-    return max(LEXICAL_PROPOSALS, request.limit), max(DENSE_PROPOSALS, request.limit)
-
-
-def _z_score_hybrid(request: SearchRequest) -> bool:
-    return request.mode == "hybrid" and request.fusion == "zscore"
-
-
 def _hits(
-    index: PaperIndex,
+    index: Snapshot,
     rows: npt.NDArray[np.int64],
     scores: npt.NDArray[np.float64],
     offset: int,
@@ -240,30 +218,3 @@ def _places(ranking: Ranking | None, rows: npt.NDArray[np.int64]) -> list[LegSco
         LegScore(rank=int(at) + 1, score=float(ranking.scores[at])) if hit else None
         for at, hit in zip(found.tolist(), (ranking.rows[found] == rows).tolist(), strict=True)
     ]
-
-
-def validate(request: SearchRequest) -> None:
-    if not request.query.strip():
-        raise QueryError("q", "the query is empty")
-    if request.mode not in MODES:
-        raise QueryError("mode", f"unknown mode {request.mode!r} (one of {', '.join(MODES)})")
-    if request.fusion not in FUSION_METHODS:
-        raise QueryError(
-            "fusion", f"unknown fusion {request.fusion!r} (one of {', '.join(FUSION_METHODS)})"
-        )
-    if request.limit < 1:
-        raise QueryError("limit", "must be at least 1")
-    if request.offset < 0:
-        raise QueryError("offset", "must be 0 or more")
-    if request.rrf_k <= 0:
-        raise QueryError("rrf_k", "must be positive")
-    weights = (request.lexical_weight, request.dense_weight)
-    if not all(math.isfinite(weight) and weight >= 0 for weight in weights):
-        raise QueryError("lexical_weight", "leg weights must be finite numbers, 0 or more")
-    if request.alpha is None and sum(weights) == 0:
-        raise QueryError("lexical_weight", "at least one leg weight must be more than 0")
-    if request.alpha is not None and not 0.0 <= request.alpha <= 1.0:
-        raise QueryError("alpha", "must be between 0 and 1")
-    filters = request.filters
-    if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
-        raise QueryError("year_from", "year_from is after year_to")

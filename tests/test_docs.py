@@ -9,7 +9,7 @@ import typer.main
 
 from papersift.api.cli.main import app
 from papersift.api.settings import Settings
-from tests.conftest import ROOT
+from tests.helpers.data import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -17,25 +17,20 @@ from papersift.api.http.guard import RequestGuard
 from papersift.api.http.pages import build_pages
 from papersift.api.http.routes import build_router
 from papersift.api.http.writes import build_write_router
-from papersift.api.settings import Settings, milvus_target
+from papersift.api.settings import Settings, backend_config
 from papersift.index import __version__
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """An app serving `engine` (default: one that loads `settings.index` in the background)."""
     settings = settings or Settings()
-    engine = engine or Engine(
-        settings.index,
-        settings.model,
-        settings.runtime,
-        settings.compact_after,
-        milvus_target(settings),
-    )
+    engine = engine or Engine(backend_config(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.start()
         yield
+        engine.close()
 
     app = FastAPI(
         title="papersift",

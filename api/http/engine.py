@@ -1,4 +1,4 @@
-"""The searcher behind the app, loaded (or, for the demo, built) in the background.
+"""The backend behind the app, opened (or, for the demo, built) in the background.
 
 The app answers `/healthz` at once; search endpoints answer 503 until the index is ready.
 """
@@ -9,16 +9,13 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
-from papersift.api.demo import demo_corpus, demo_index_folder, ensure_index
+from papersift.api.demo import with_demo
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.errors import IndexLayerError
-from papersift.index.storage.live import COMPACT_AFTER, LiveIndex
-from papersift.search.backends.interface import PaperWriter, SearchService
-from papersift.search.backends.milvus.reader import MilvusSearcher, MilvusTarget
+from papersift.search.backends.interface import Backend, BackendConfig, Reader, Writer
+from papersift.search.backends.registry import open_backend
 from papersift.search.errors import SearchLayerError
-from papersift.search.searcher import Searcher
 
 logger = logging.getLogger(__name__)
 
@@ -28,25 +25,14 @@ class NotReadyError(Exception):
 
 
 class Engine:
-    """Holds the `Searcher` once it exists, and why it does not yet."""
+    """Holds the opened backend once it exists, and why it does not yet."""
 
-    def __init__(
-        self,
-        index: Path | None,
-        model: str | None = None,
-        runtime: str = "auto",
-        compact_after: int = COMPACT_AFTER,
-        milvus: MilvusTarget | None = None,
-        say: Callable[[str], None] = logger.info,
-    ) -> None:
-        """`say` hears what loading is doing (building the demo index on its first start)."""
-        self.index_folder = index
+    def __init__(self, config: BackendConfig, say: Callable[[str], None] = logger.info) -> None:
+        """`say` hears what loading is doing (building the demo index on its first start).
+        A local config without an index folder serves the demo corpus."""
+        self.config = config
         self.say = say
-        self.model = model
-        self.runtime = runtime
-        self.compact_after = compact_after
-        self.milvus_target = milvus
-        self._searcher: SearchService | None = None
+        self._backend: Backend | None = None
         self._document_encoder: Encoder | None = None
         self._document_encoder_lock = threading.Lock()
         self._failure: str | None = None
@@ -54,32 +40,26 @@ class Engine:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def of(cls, searcher: Searcher) -> Engine:
-        """An engine around an already loaded searcher (tests, embedding)."""
-        engine = cls(searcher.index.folder)
-        engine._searcher = searcher
+    def of(cls, backend: Backend) -> Engine:
+        """An engine around an already opened backend (tests, embedding)."""
+        engine = cls(BackendConfig())
+        engine._backend = backend
         engine._ready.set()
         return engine
 
     @property
-    def searcher(self) -> SearchService:
-        if self._searcher is not None:
-            return self._searcher
+    def reader(self) -> Reader:
+        if self._backend is not None:
+            return self._backend.reader
         if self._failure is not None:
             raise NotReadyError(f"the index failed to load: {self._failure}")
         raise NotReadyError("the index is still loading; try again in a moment")
 
     @property
-    def live(self) -> LiveIndex | None:
-        """The writable local index, or None (a fixed, read-only index, or the milvus backend)."""
-        source = getattr(self.searcher, "source", None)
-        return source if isinstance(source, LiveIndex) else None
-
-    @property
-    def writer(self) -> PaperWriter | None:
-        """Where writes go: the live local index or the Milvus collection (None: read-only)."""
-        searcher = self.searcher
-        return searcher if isinstance(searcher, MilvusSearcher) else self.live
+    def writer(self) -> Writer | None:
+        """Where writes go (None: a read-only index)."""
+        _ = self.reader  # not ready: raise as reads do
+        return self._backend.writer if self._backend is not None else None
 
     @property
     def document_encoder(self) -> Encoder:
@@ -87,29 +67,34 @@ class Engine:
         neither queue behind a batch of abstracts nor lose every core to it."""
         with self._document_encoder_lock:
             if self._document_encoder is None:
-                query_encoder = self.searcher.encoder
+                query_encoder = self.reader.encoder
                 threads = max(1, (os.cpu_count() or 2) // 2)
                 self._document_encoder = Encoder(
-                    query_encoder.name, backend=query_encoder.backend, threads=threads
+                    query_encoder.name, runtime=query_encoder.runtime, threads=threads
                 )
             return self._document_encoder
 
     @property
     def ready(self) -> bool:
-        return self._searcher is not None
-
-    def describe(self) -> str:
-        """What is served, in one line."""
-        stats = self.searcher.stats()
-        return f"{stats['documents']:,} papers from {stats['index_folder']}"
+        return self._backend is not None
 
     @property
     def failure(self) -> str | None:
         return self._failure
 
+    def describe(self) -> str:
+        """What is served, in one line."""
+        stats = self.reader.stats()
+        return f"{stats.documents:,} papers from {stats.index_folder}"
+
+    def close(self) -> None:
+        """Let go of the index (its write lock) when the app stops."""
+        if self._backend is not None and self._backend.writer is not None:
+            self._backend.writer.close()
+
     def start(self) -> None:
         """Load in a background thread (idempotent)."""
-        if self._thread is None and self._searcher is None:
+        if self._thread is None and self._backend is None:
             self._thread = threading.Thread(target=self.load, name="index-loader", daemon=True)
             self._thread.start()
 
@@ -127,23 +112,9 @@ class Engine:
             self._ready.set()
 
     def open(self) -> None:
-        """Open the index (building the demo one if needed) and the query encoder; raises."""
-        if self.milvus_target is not None:
-            encoder = Encoder(self.model, backend=self.runtime) if self.model else None
-            self._searcher = MilvusSearcher(self.milvus_target, encoder)
-            self._ready.set()
-            return
-        folder = self.index_folder
-        if folder is None:
-            folder = demo_index_folder()
-            built = ensure_index(demo_corpus(), folder, on_build=self.say)
-            if built is not None:
-                self.say(f"built the demo index in {built.seconds:.0f} s: {folder}")
-        live = LiveIndex(folder, compact_after=self.compact_after)
-        index = live.index
-        if self.model is not None:
-            index.check_model_name(self.model)
-        encoder = Encoder(self.model or index.manifest.model.name, backend=self.runtime)
-        self._searcher = Searcher(live, encoder)
+        """Open the backend (building the demo index if needed) and load its query model."""
+        backend = open_backend(with_demo(self.config, self.say))
+        _ = backend.reader.encoder  # load the model now, not on the first query
+        self._backend = backend
         self._ready.set()
-        logger.info("index ready: %d papers from %s", index.size, index.generation)
+        logger.info("index ready: %s", self.describe())

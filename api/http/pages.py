@@ -11,9 +11,10 @@ from markupsafe import Markup, escape
 
 from papersift.api.http.engine import Engine, NotReadyError
 from papersift.api.http.routes import to_request
-from papersift.api.http.schemas import ModeName, SearchBody
+from papersift.api.http.schemas import SearchBody
 from papersift.api.settings import Settings
 from papersift.search.errors import PaperNotFoundError, QueryError
+from papersift.search.requests import Mode
 from papersift.search.snippets import Snippet
 
 PAGE_SIZE = 10
@@ -59,7 +60,7 @@ def build_pages(settings: Settings) -> APIRouter:
     def search_page(
         request: Request,
         q: Annotated[str, Query(max_length=settings.max_query_length)] = "",
-        mode: ModeName = "hybrid",
+        mode: Mode = Mode.hybrid,
         page: Annotated[int, Query(ge=1, le=1000)] = 1,
         year_from: Annotated[str, Query(max_length=10)] = "",  # the form sends "" when blank
         year_to: Annotated[str, Query(max_length=10)] = "",
@@ -70,14 +71,14 @@ def build_pages(settings: Settings) -> APIRouter:
                 "category": category}  # fmt: skip
         context: dict[str, Any] = {"form": form, "categories": [], "hits": [], "error": None}
         try:
-            searcher = engine.searcher
-            context["categories"] = sorted(searcher.categories()[:TOP_CATEGORIES])
+            reader = engine.reader
+            context["categories"] = sorted(reader.categories()[:TOP_CATEGORIES])
             if q.strip():
                 body = SearchBody(q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, mode=mode,
                                   year_from=_year(year_from, "year_from"),
                                   year_to=_year(year_to, "year_to"),
                                   category=[category] if category else [])  # fmt: skip
-                result = searcher.search(to_request(body))
+                result = reader.search(to_request(body))
                 context.update(result=result, hits=result.hits, page=page,
                                pages=_page_links(form, page, result.total))  # fmt: skip
         except (NotReadyError, QueryError) as error:
@@ -91,9 +92,9 @@ def build_pages(settings: Settings) -> APIRouter:
         context: dict[str, Any] = {"form": {"q": "", "mode": "hybrid"}, "categories": []}
         status = 200
         try:
-            searcher = engine.searcher
-            context["source"] = searcher.paper(paper_id)
-            context["hits"] = list(searcher.similar(paper_id, PAGE_SIZE))
+            reader = engine.reader
+            context["source"] = reader.paper(paper_id)
+            context["hits"] = list(reader.similar(paper_id, PAGE_SIZE))
         except PaperNotFoundError as error:
             context.update(error=str(error), hits=[])
             status = 404

@@ -16,9 +16,7 @@ from papersift.api.http.schemas import (
     BatchBody,
     BatchResponse,
     ErrorResponse,
-    FusionName,
     HitOut,
-    ModeName,
     PaperId,
     PaperOut,
     SearchBody,
@@ -27,9 +25,9 @@ from papersift.api.http.schemas import (
     StatsResponse,
 )
 from papersift.api.settings import Settings
-from papersift.search.backends.interface import SearchService
+from papersift.search.backends.interface import Reader
 from papersift.search.errors import PaperNotFoundError, QueryError
-from papersift.search.hits import Filters, SearchRequest
+from papersift.search.requests import RRF_K, Filters, Fusion, Mode, SearchRequest
 
 ERRORS = {code: {"model": ErrorResponse} for code in (404, 422, 503)}
 
@@ -39,11 +37,11 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_searcher(request: Request) -> SearchService:
-    return get_engine(request).searcher
+def get_reader(request: Request) -> Reader:
+    return get_engine(request).reader
 
 
-SearcherDep = Annotated[SearchService, Depends(get_searcher)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
 # A paper's id in a path: old-style arXiv ids hold a slash (hep-th/9901001), so it may too.
 IdPath = Annotated[PaperId, PathParam(alias="id", description="The paper's id.")]
 
@@ -65,13 +63,13 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.get("/api/search", response_model=SearchResponse, tags=["search"])
     def search_get(
-        searcher: SearcherDep,
+        reader: ReaderDep,
         q: Q,
         limit: Limit = 10,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-        mode: ModeName = "hybrid",
-        fusion: FusionName = "zscore",
-        rrf_k: Annotated[float, Query(gt=0, le=10_000)] = 60.0,
+        mode: Mode = Mode.hybrid,
+        fusion: Fusion = Fusion.zscore,
+        rrf_k: Annotated[float, Query(gt=0, le=10_000)] = RRF_K,
         lexical_weight: Annotated[float, Query(ge=0, le=100)] = 1.0,
         dense_weight: Annotated[float, Query(ge=0, le=100)] = 1.0,
         alpha: Annotated[float | None, Query(ge=0, le=1)] = None,
@@ -88,42 +86,41 @@ def build_router(settings: Settings) -> APIRouter:
             year_from=year_from, year_to=year_to, category=category or [], author=author,
             explain=explain,
         )  # fmt: skip
-        return as_json(run_search(searcher, body, settings))
+        return as_json(run_search(reader, body, settings))
 
     @router.post("/api/search", response_model=SearchResponse, tags=["search"])
-    def search_post(searcher: SearcherDep, body: SearchBody) -> Response:
+    def search_post(reader: ReaderDep, body: SearchBody) -> Response:
         """The same search, with the parameters as a JSON body."""
-        return as_json(run_search(searcher, body, settings))
+        return as_json(run_search(reader, body, settings))
 
     @router.post("/api/search/batch", response_model=BatchResponse, tags=["search"])
-    def search_batch(searcher: SearcherDep, body: BatchBody) -> Response:
+    def search_batch(reader: ReaderDep, body: BatchBody) -> Response:
         """Up to `max_batch` searches in one request, answered in order."""
         if len(body.queries) > settings.max_batch:
             raise QueryError("queries", f"at most {settings.max_batch} queries per batch")
-        results = [run_search(searcher, q, settings) for q in body.queries]
+        results = [run_search(reader, q, settings) for q in body.queries]
         return as_json(BatchResponse(results=results))
 
     @router.get("/api/papers/{id:anything}/similar", response_model=SimilarResponse,
                 tags=["papers"])  # fmt: skip
-    def similar(searcher: SearcherDep, paper_id: IdPath, limit: Limit = 10) -> SimilarResponse:
+    def similar(reader: ReaderDep, paper_id: IdPath, limit: Limit = 10) -> SimilarResponse:
         """Nearest abstracts by embedding, the paper itself excluded."""
-        hits = searcher.similar(paper_id, limit)
+        hits = reader.similar(paper_id, limit)
         return SimilarResponse(id=paper_id, hits=[HitOut.of(hit) for hit in hits])
 
     @router.get("/api/papers/{id:anything}", response_model=PaperOut, tags=["papers"])
-    def paper(searcher: SearcherDep, paper_id: IdPath) -> PaperOut:
+    def paper(reader: ReaderDep, paper_id: IdPath) -> PaperOut:
         """One paper by its id."""
-        found = searcher.paper(paper_id)
+        found = reader.paper(paper_id)
         if found is None:
             raise PaperNotFoundError(paper_id)
         record = found.to_record()
-        record["id"] = record.pop("doc_id")
         return PaperOut(**record)
 
     @router.get("/api/stats", response_model=StatsResponse, tags=["service"])
-    def stats(searcher: SearcherDep) -> StatsResponse:
+    def stats(reader: ReaderDep) -> StatsResponse:
         """What is being served: backend, size, model, format, build time, bytes per part."""
-        return StatsResponse(**searcher.stats())
+        return StatsResponse.model_validate(reader.stats())
 
     return router
 
@@ -134,12 +131,12 @@ def as_json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def run_search(searcher: SearchService, body: SearchBody, settings: Settings) -> SearchResponse:
+def run_search(reader: Reader, body: SearchBody, settings: Settings) -> SearchResponse:
     if body.limit > settings.max_limit:
         raise QueryError("limit", f"must be at most {settings.max_limit}")
     if len(body.q) > settings.max_query_length:
         raise QueryError("q", f"at most {settings.max_query_length} characters")
-    return SearchResponse.of(searcher.search(to_request(body)), body.explain)
+    return SearchResponse.of(reader.search(to_request(body)), body.explain)
 
 
 def to_request(body: SearchBody) -> SearchRequest:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from papersift.index.papers.paper import MAX_ID_LENGTH, id_problem, safe_url
+from papersift.search.backends.interface import BackendName
 from papersift.search.hits import Hit, SearchResult
-
-ModeName = Literal["hybrid", "lexical", "dense"]
-FusionName = Literal["zscore", "rrf", "convex"]
+from papersift.search.requests import RRF_K, Fusion, Mode
 
 
 def valid_id(value: str) -> str:
@@ -37,11 +36,11 @@ class SearchBody(BaseModel):
     q: str = Field(min_length=1, description="The query.")
     limit: int = Field(default=10, ge=1, description="Hits per page.")
     offset: int = Field(default=0, ge=0, le=100_000, description="Hits to skip.")
-    mode: ModeName = "hybrid"
-    fusion: FusionName = Field(
-        default="zscore", description="zscore (corpus-standardised scores), rrf or convex."
+    mode: Mode = Mode.hybrid
+    fusion: Fusion = Field(
+        default=Fusion.zscore, description="zscore (corpus-standardised scores), rrf or convex."
     )
-    rrf_k: float = Field(default=60.0, gt=0, le=10_000)
+    rrf_k: float = Field(default=RRF_K, gt=0, le=10_000)
     lexical_weight: float = Field(default=1.0, ge=0, le=100)
     dense_weight: float = Field(default=1.0, ge=0, le=100)
     alpha: float | None = Field(
@@ -102,7 +101,7 @@ class HitOut(BaseModel):
         paper = hit.paper
         snippet = hit.snippet
         return cls(
-            id=paper.doc_id,
+            id=paper.id,
             rank=hit.rank,
             score=hit.score,
             title=paper.title,
@@ -131,7 +130,7 @@ def _explain(hit: Hit) -> ExplainOut:
 
 class SearchResponse(BaseModel):
     query: str
-    mode: ModeName
+    mode: Mode
     total: int = Field(
         description="Results this query can page through: the candidates both legs proposed, "
         "fused (the same on every page of one query)."
@@ -165,7 +164,9 @@ class SimilarResponse(BaseModel):
 
 
 class StatsResponse(BaseModel):
-    backend: str = Field(description="local (index folder) or milvus (a collection).")
+    model_config = ConfigDict(from_attributes=True)
+
+    backend: BackendName = Field(description="local (index folder) or milvus (a collection).")
     documents: int
     pending_changes: int = Field(description="Rows changed since the files were last compacted.")
     model: str

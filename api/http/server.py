@@ -10,7 +10,8 @@ import uvicorn
 
 from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
-from papersift.api.settings import Settings, milvus_target, startup_warnings
+from papersift.api.settings import Settings, backend_config, startup_warnings
+from papersift.search.backends.interface import BackendName
 
 Say = Callable[[str], None]
 
@@ -38,16 +39,9 @@ def run_server(settings: Settings, say: Say) -> None:
     """
     for warning in startup_warnings(settings):
         say(f"warning: {warning}")
-    engine = Engine(
-        settings.index,
-        settings.model,
-        settings.runtime,
-        settings.compact_after,
-        milvus_target(settings),
-        say=say,
-    )
-    if settings.index is not None or settings.backend == "milvus":
-        engine.open()
+    engine = Engine(backend_config(settings), say=say)
+    if settings.index is not None or settings.backend != BackendName.local:
+        engine.open()  # a given index is checked before the port opens; the demo builds later
     app = create_app(settings, engine)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
 

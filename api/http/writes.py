@@ -14,7 +14,7 @@ from papersift.api.http.schemas import ChangeOut, ErrorResponse, PaperIn, Upsert
 from papersift.api.settings import Settings
 from papersift.index.papers.paper import Paper, RecordError, paper_from_record
 from papersift.index.storage.live import ChangeReport
-from papersift.search.backends.interface import PaperWriter
+from papersift.search.backends.interface import Writer
 from papersift.search.errors import PaperNotFoundError, QueryError
 
 ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422, 503)}
@@ -34,17 +34,19 @@ def build_write_router(settings: Settings) -> APIRouter:
 
     def writable(
         engine: EngineDep, authorization: Annotated[str | None, Header()] = None
-    ) -> PaperWriter:
+    ) -> Writer:
         check_token(settings, authorization)
         writer = engine.writer
         if writer is None:
             raise WriteDeniedError(403, "this server serves a read-only index")
         return writer
 
-    Writer = Annotated[PaperWriter, Depends(writable)]
+    WriterDep = Annotated[Writer, Depends(writable)]
 
     @router.put("/api/papers/{id:anything}", response_model=ChangeOut)
-    def put_paper(writer: Writer, engine: EngineDep, paper_id: IdPath, body: PaperIn) -> ChangeOut:
+    def put_paper(
+        writer: WriterDep, engine: EngineDep, paper_id: IdPath, body: PaperIn
+    ) -> ChangeOut:
         """Add the paper, or replace the one with this id. Durable once answered."""
         if body.id is not None and body.id != paper_id:
             raise QueryError("id", f"the body's id {body.id!r} differs from the path's")
@@ -52,7 +54,7 @@ def build_write_router(settings: Settings) -> APIRouter:
         return change_out(writer.upsert([paper], engine.document_encoder))
 
     @router.post("/api/papers", response_model=ChangeOut)
-    def post_papers(writer: Writer, engine: EngineDep, body: UpsertBody) -> ChangeOut:
+    def post_papers(writer: WriterDep, engine: EngineDep, body: UpsertBody) -> ChangeOut:
         """Add or replace up to `max_upsert` papers at once (each needs an id); all or none."""
         if len(body.papers) > settings.max_upsert:
             raise QueryError("papers", f"at most {settings.max_upsert} papers per request")
@@ -60,7 +62,7 @@ def build_write_router(settings: Settings) -> APIRouter:
         return change_out(writer.upsert(papers, engine.document_encoder))
 
     @router.delete("/api/papers/{id:anything}", response_model=ChangeOut)
-    def delete_paper(writer: Writer, paper_id: IdPath) -> ChangeOut:
+    def delete_paper(writer: WriterDep, paper_id: IdPath) -> ChangeOut:
         """Delete the paper; it is never returned again, in any mode."""
         report = writer.delete([paper_id])
         if report.missing:

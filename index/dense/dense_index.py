@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,20 @@ from papersift.index.ranking import Ranking, Rows, Scores, top_n
 Vectors = npt.NDArray[np.float32]
 
 DENSE_FILE = "dense.faiss"
-# flat: exact float32. fp16 / sq8: exact search over vectors stored in 16 / 8 bits (2x / 4x less
-# memory, faster scans, scores within ~1e-3). hnsw: approximate graph search over float32.
-KINDS = ("auto", "flat", "fp16", "sq8", "hnsw")
+
+
+class DenseKind(StrEnum):
+    """Which FAISS index holds the vectors. flat: exact float32. fp16 / sq8: exact search over
+    vectors stored in 16 / 8 bits (2x / 4x less memory, faster scans, scores within ~1e-3).
+    hnsw: approximate graph search over float32. auto: flat or hnsw by corpus size."""
+
+    auto = "auto"
+    flat = "flat"
+    fp16 = "fp16"
+    sq8 = "sq8"
+    hnsw = "hnsw"
+
+
 # auto: exact (flat) below this many documents, HNSW from it on. An exact scan of 50,000 vectors
 # takes about 7 ms here (more than an HNSW search for 100 at 130,000); building the graph costs
 # well under a minute per 100,000 documents, against hours of encoding them.
@@ -32,23 +44,24 @@ class DenseSettings:
     """Which FAISS index to build. `flat` is exact; `hnsw` trades a little recall for speed;
     `auto` picks one by corpus size when the index is built (the manifest records which)."""
 
-    kind: str = "auto"
+    kind: str = DenseKind.auto
     hnsw_m: int = 32
     hnsw_ef_construction: int = 100
     hnsw_ef_search: int = 256
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown dense index kind {self.kind!r} (one of {', '.join(KINDS)})")
+        if self.kind not in set(DenseKind):
+            names = ", ".join(DenseKind)
+            raise ValueError(f"unknown dense index kind {self.kind!r} (one of {names})")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def resolved(self, documents: int) -> DenseSettings:
         """These settings with `auto` replaced by the kind used for `documents` documents."""
-        if self.kind != "auto":
+        if self.kind != DenseKind.auto:
             return self
-        kind = "hnsw" if documents >= HNSW_FROM_DOCUMENTS else "flat"
+        kind = DenseKind.hnsw if documents >= HNSW_FROM_DOCUMENTS else DenseKind.flat
         return replace(self, kind=kind)
 
 
@@ -78,7 +91,7 @@ class DenseIndex:
                 faiss_index.ntotal, faiss_index.d, faiss_index.reconstruct_n
             )
         self.moments = moments
-        if settings.kind == "hnsw":
+        if settings.kind == DenseKind.hnsw:
             faiss_index.hnsw.efSearch = settings.hnsw_ef_search
 
     @property
@@ -96,7 +109,7 @@ class DenseIndex:
         settings = settings.resolved(len(vectors))
         dimension = vectors.shape[1]
         faiss_index: Any
-        if settings.kind == "hnsw":
+        if settings.kind == DenseKind.hnsw:
             faiss_index = faiss.IndexHNSWFlat(
                 dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT
             )
@@ -195,7 +208,7 @@ class DenseIndex:
 
     def _search_parameters(self, selector: Any) -> Any:
         module: Any = faiss  # the bundled stubs lack SearchParametersHNSW and `sel`
-        if self.settings.kind == "hnsw":
+        if self.settings.kind == DenseKind.hnsw:
             return module.SearchParametersHNSW(sel=selector, efSearch=self.settings.hnsw_ef_search)
         return module.SearchParameters(sel=selector)
 

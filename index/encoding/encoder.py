@@ -16,6 +16,7 @@ import shutil
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,15 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 CHUNK = 256
 QUERY_CACHE_SIZE = 4096
-BACKENDS = ("auto", "torch", "onnx")
+
+
+class Runtime(StrEnum):
+    """What runs the model: ONNX Runtime (where installed: `auto`), or torch."""
+
+    auto = "auto"
+    torch = "torch"
+    onnx = "onnx"
+
 
 Vectors = npt.NDArray[np.float32]
 
@@ -80,28 +89,32 @@ class Encoder:
         model: str = DEFAULT_MODEL,
         precision: str = "auto",
         batch_size: int = 32,
-        backend: str = "auto",
+        runtime: str = Runtime.auto,
         threads: int | None = None,
     ):
         """`threads` caps the ONNX Runtime threads of this encoder (None: all cores); a server
         gives its document encoder fewer, so queries keep a core while papers are added."""
         if precision not in ("auto", "fp32", "bf16"):
             raise EncoderError(f"unknown precision {precision!r} (auto, fp32 or bf16)")
-        if backend not in BACKENDS:
-            raise EncoderError(f"unknown backend {backend!r} ({', '.join(BACKENDS)})")
+        if runtime not in set(Runtime):
+            raise EncoderError(f"unknown runtime {runtime!r} ({', '.join(Runtime)})")
         self.name = model
-        self.backend = backend if backend != "auto" else ("onnx" if onnx_available() else "torch")
+        self.runtime = (
+            str(runtime)
+            if runtime != Runtime.auto
+            else (Runtime.onnx if onnx_available() else Runtime.torch)
+        )
         bf16 = precision == "bf16" or (precision == "auto" and cpu_has_fast_bf16())
-        self.precision = "bf16" if bf16 and self.backend == "torch" else "fp32"
+        self.precision = "bf16" if bf16 and self.runtime == "torch" else "fp32"
         self.batch_size = batch_size
-        self._model = _load(model, self.backend, threads)
+        self._model = _load(model, self.runtime, threads)
         dimension = _dimension_of(self._model)
         if dimension is None:
             raise EncoderError(f"model {model!r} does not say its embedding dimension")
         self.dimension = int(dimension)
         self.encode_query = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._encode_query)
         # One query skips sentence-transformers' batching layer where that gives its vectors.
-        self._lean_query = lean_query_encoder(self._model) if self.backend == "onnx" else None
+        self._lean_query = lean_query_encoder(self._model) if self.runtime == "onnx" else None
         # One encode at a time: Hugging Face fast tokenizers fail ("Already borrowed") when shared
         # by threads, and torch already uses every core for one call.
         self._lock = threading.Lock()
@@ -139,7 +152,7 @@ class Encoder:
         return array
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
-        if self.precision != "bf16" or self.backend != "torch":
+        if self.precision != "bf16" or self.runtime != "torch":
             return contextlib.nullcontext()
         import torch
 
@@ -155,13 +168,13 @@ def _dimension_of(model: Any) -> int | None:
     return None if dimension is None else int(dimension)
 
 
-def _load(model: str, backend: str, threads: int | None = None) -> Any:
+def _load(model: str, runtime: str, threads: int | None = None) -> Any:
     path = resolve_model(model)
     try:
         with _quiet_transformers():
             from sentence_transformers import SentenceTransformer
 
-            if backend == "onnx":
+            if runtime == Runtime.onnx:
                 return SentenceTransformer(
                     str(_onnx_export(path)),
                     device="cpu",

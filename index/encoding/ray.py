@@ -39,8 +39,8 @@ class RayEncoding:
 class EncodeBatch:
     """A Ray Data actor: loads the model once, then embeds each batch it is given."""
 
-    def __init__(self, model: str, backend: str, threads: int) -> None:
-        self.encoder = Encoder(model, backend=backend, threads=threads)
+    def __init__(self, model: str, runtime: str, threads: int) -> None:
+        self.encoder = Encoder(model, runtime=runtime, threads=threads)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         texts = [str(text) for text in batch["text"]]
@@ -48,7 +48,7 @@ class EncodeBatch:
 
 
 def encode_with_ray(
-    texts: Sequence[str], model: str, backend: str, settings: RayEncoding
+    texts: Sequence[str], model: str, runtime: str, settings: RayEncoding
 ) -> Vectors:
     """Embeddings of `texts` (rows in order), computed by `settings.actors` Ray actors."""
     ray = _import_ray()
@@ -56,7 +56,7 @@ def encode_with_ray(
         dataset = ray.data.from_items([{"row": i, "text": t} for i, t in enumerate(texts)])
         encoded = dataset.map_batches(
             EncodeBatch,
-            fn_constructor_kwargs={"model": model, "backend": backend,
+            fn_constructor_kwargs={"model": model, "runtime": runtime,
                                    "threads": max(1, int(settings.cpus_per_actor))},
             batch_size=settings.batch_size,
             compute=ray.data.ActorPoolStrategy(size=settings.actors),

@@ -84,9 +84,9 @@ def load_papers(paths: Sequence[Path | str]) -> tuple[list[Paper], LoadReport]:
     by_id: dict[str, Paper] = {}
     for path in paths:
         for paper in iter_papers(Path(path), report):
-            if paper.doc_id in by_id:
+            if paper.id in by_id:
                 report.duplicates += 1
-            by_id[paper.doc_id] = paper
+            by_id[paper.id] = paper
     if not by_id:
         first = (
             f"; first at {report.examples[0].source}:{report.examples[0].line}"

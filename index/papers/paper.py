@@ -30,7 +30,7 @@ class RecordError(ValueError):
 class Paper:
     """One paper as papersift stores and returns it."""
 
-    doc_id: str
+    id: str
     title: str
     abstract: str
     authors: tuple[str, ...] = ()
@@ -46,7 +46,7 @@ class Paper:
     def to_record(self) -> dict[str, Any]:
         """A plain JSON-ready dict (the on-disk form in `papers.jsonl`)."""
         return {
-            "doc_id": self.doc_id,
+            "id": self.id,
             "title": self.title,
             "abstract": self.abstract,
             "authors": list(self.authors),
@@ -59,7 +59,7 @@ class Paper:
     def from_stored(cls, record: Mapping[str, Any]) -> Paper:
         """Inverse of `to_record`."""
         return cls(
-            doc_id=record["doc_id"],
+            id=record["id"] if "id" in record else record["doc_id"],  # (older files)
             title=record["title"],
             abstract=record["abstract"],
             authors=tuple(record["authors"]),
@@ -85,7 +85,7 @@ def paper_from_record(record: Mapping[str, Any]) -> Paper:
     if not title and not abstract:
         raise RecordError("no title or abstract text")
     return Paper(
-        doc_id=doc_id,
+        id=doc_id,
         title=title,
         abstract=abstract,
         authors=_split_authors(record.get("authors")),

@@ -25,11 +25,11 @@ OFFSETS_FILE = "papers.offsets.npy"
 YEARS_FILE = "papers.years.npy"
 CATEGORIES_FILE = "papers.categories.json"
 CATEGORY_ROWS_FILE = "papers.categories.npz"
-DOC_IDS_FILE = "papers.ids.json"
+IDS_FILE = "papers.ids.json"
 NO_YEAR = 0
 
 
-class PaperStore:
+class PaperTable:
     """Row -> `Paper`, doc_id -> row, and per-row years and categories for filtering.
 
     The built papers are read from disk on demand; papers added since are held in memory after
@@ -45,8 +45,8 @@ class PaperStore:
         self.category_rows = sparse.load_npz(folder / CATEGORY_ROWS_FILE).tocsc()
         self._file = (folder / PAPERS_FILE).open("rb")
         self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-        self.doc_ids: list[str] = json.loads((folder / DOC_IDS_FILE).read_text(encoding="utf-8"))
-        self.rows_by_id = {doc_id: row for row, doc_id in enumerate(self.doc_ids)}
+        self.ids: list[str] = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
+        self.rows_by_id = {doc_id: row for row, doc_id in enumerate(self.ids)}
         self.built_rows = len(self.offsets) - 1
         self.added: tuple[Paper, ...] = ()
         self.added_rows_by_id: dict[str, int] = {}
@@ -60,11 +60,11 @@ class PaperStore:
     def live_count(self) -> int:
         return len(self) if self.live is None else int(self.live.sum())
 
-    def with_added(self, papers: Sequence[Paper]) -> PaperStore:
+    def with_added(self, papers: Sequence[Paper]) -> PaperTable:
         """A new store with `papers` appended as rows `len(self)`, ... (ids must not be live)."""
         first = len(self)
         rows_by_id = dict(self.added_rows_by_id)
-        rows_by_id.update((paper.doc_id, first + i) for i, paper in enumerate(papers))
+        rows_by_id.update((paper.id, first + i) for i, paper in enumerate(papers))
         new_years = np.array([paper.year or NO_YEAR for paper in papers], dtype=self.years.dtype)
         live = (
             None if self.live is None else np.concatenate([self.live, np.ones(len(papers), bool)])
@@ -72,11 +72,11 @@ class PaperStore:
         years = np.concatenate([self.years, new_years])
         return self._derived(self.added + tuple(papers), rows_by_id, live, years)
 
-    def with_removed(self, rows: Sequence[int]) -> PaperStore:
+    def with_removed(self, rows: Sequence[int]) -> PaperTable:
         """A new store where `rows` are deleted."""
         live = np.ones(len(self), bool) if self.live is None else self.live.copy()
         live[np.asarray(rows, np.int64)] = False
-        gone = {self.doc_id(row) for row in rows}
+        gone = {self.id_of(row) for row in rows}
         rows_by_id = {
             doc_id: row for doc_id, row in self.added_rows_by_id.items() if doc_id not in gone
         }
@@ -88,8 +88,8 @@ class PaperStore:
         added_rows_by_id: dict[str, int],
         live: npt.NDArray[np.bool_] | None,
         years: npt.NDArray[np.int16],
-    ) -> PaperStore:
-        store = object.__new__(PaperStore)
+    ) -> PaperTable:
+        store = object.__new__(PaperTable)
         store.__dict__.update(
             {name: value for name, value in self.__dict__.items() if name not in CACHED}
         )
@@ -107,10 +107,10 @@ class PaperStore:
             return self.added[row - self.built_rows]
         return Paper.from_stored(self._record(row))
 
-    def doc_id(self, row: int) -> str:
+    def id_of(self, row: int) -> str:
         if row >= self.built_rows:
-            return self.added[row - self.built_rows].doc_id
-        return self.doc_ids[row]
+            return self.added[row - self.built_rows].id
+        return self.ids[row]
 
     def row_of(self, doc_id: str) -> int | None:
         """The live row of `doc_id`, or None."""
@@ -184,11 +184,11 @@ def write_papers(folder: Path, papers: Iterable[Paper]) -> list[str]:
             line = json.dumps(paper.to_record(), ensure_ascii=False).encode("utf-8") + b"\n"
             handle.write(line)
             offsets.append(offsets[-1] + len(line))
-            ids.append(paper.doc_id)
+            ids.append(paper.id)
             years.append(paper.year or NO_YEAR)
             categories.append(paper.categories)
     np.save(folder / OFFSETS_FILE, np.asarray(offsets, dtype=np.int64))
-    (folder / DOC_IDS_FILE).write_text(json.dumps(ids, ensure_ascii=False), encoding="utf-8")
+    (folder / IDS_FILE).write_text(json.dumps(ids, ensure_ascii=False), encoding="utf-8")
     np.save(folder / YEARS_FILE, np.asarray(years, dtype=np.int16))
     names, matrix = _category_matrix(categories)
     (folder / CATEGORIES_FILE).write_text(json.dumps(names), encoding="utf-8")
@@ -196,7 +196,7 @@ def write_papers(folder: Path, papers: Iterable[Paper]) -> list[str]:
     return [
         PAPERS_FILE,
         OFFSETS_FILE,
-        DOC_IDS_FILE,
+        IDS_FILE,
         YEARS_FILE,
         CATEGORIES_FILE,
         CATEGORY_ROWS_FILE,

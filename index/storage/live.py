@@ -27,7 +27,7 @@ from papersift.index.papers.table import write_papers
 from papersift.index.storage.changes import apply_changes, live_papers
 from papersift.index.storage.generations import current_generation, now_iso, write_generation
 from papersift.index.storage.manifest import Manifest
-from papersift.index.storage.snapshot import PaperIndex
+from papersift.index.storage.snapshot import Snapshot
 from papersift.index.storage.update_log import LOG_FILE, Change, UpdateLog
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class ChangeReport:
 
 
 class LiveIndex:
-    """The current `PaperIndex` of a folder, plus the write path that changes it."""
+    """The current `Snapshot` of a folder, plus the write path that changes it."""
 
     def __init__(self, folder: Path | str, compact_after: int = COMPACT_AFTER) -> None:
         self.folder = Path(folder)
@@ -69,7 +69,7 @@ class LiveIndex:
         self._index, self._sequence = self._load()
 
     @property
-    def index(self) -> PaperIndex:
+    def index(self) -> Snapshot:
         """The index as of the last acknowledged change (one reference: read it once per query)."""
         return self._index
 
@@ -99,9 +99,9 @@ class LiveIndex:
             self._prepare_to_write()
             change = Change(self._sequence + 1, papers=tuple(papers), vectors=vectors)
             existing = self._index.papers
-            replaced = tuple(p.doc_id for p in papers if existing.row_of(p.doc_id) is not None)
+            replaced = tuple(p.id for p in papers if existing.row_of(p.id) is not None)
             compacted = self._commit(change)
-            upserted = tuple(dict.fromkeys(paper.doc_id for paper in papers))
+            upserted = tuple(dict.fromkeys(paper.id for paper in papers))
             return ChangeReport(change.sequence, upserted, tuple(dict.fromkeys(replaced)),
                                 documents=self._index.size, compacted=compacted)  # fmt: skip
 
@@ -130,8 +130,8 @@ class LiveIndex:
             self._folder_lock.close()  # releases the flock
             self._folder_lock = None
 
-    def _load(self) -> tuple[PaperIndex, int]:
-        index = PaperIndex.load(self.folder)
+    def _load(self) -> tuple[Snapshot, int]:
+        index = Snapshot.load(self.folder)
         sequence = index.manifest.log_sequence
         changes = [c for c in self._log.read() if c.sequence > sequence]  # older: in the files
         if changes:
@@ -173,7 +173,7 @@ class LiveIndex:
                 f"cannot compact {self.folder}: {error}; nothing was changed"
             ) from error
         self._log.reset()
-        self._index = PaperIndex.load(self.folder, verify=False)
+        self._index = Snapshot.load(self.folder, verify=False)
         logger.info("compacted %s: %d papers", self.folder, self._index.size)
 
     def _prepare_to_write(self) -> None:
@@ -206,7 +206,7 @@ class LiveIndex:
         return generation != self._index.generation or log_bytes != self._log.seen_bytes
 
 
-def _write_files(staging: Path, index: PaperIndex, sequence: int) -> Manifest:
+def _write_files(staging: Path, index: Snapshot, sequence: int) -> Manifest:
     write_papers(staging, live_papers(index))
     index.lexical.save(staging)
     index.dense.save(staging)

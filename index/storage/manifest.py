@@ -10,7 +10,7 @@ from typing import Any
 from papersift.index import __version__
 from papersift.index.dense.dense_index import DenseSettings
 from papersift.index.errors import IndexCorruptError, IndexVersionError
-from papersift.index.lexical.lexical_index import BM25Parameters
+from papersift.index.lexical import BM25Parameters
 from papersift.index.lexical.tokenizer import TokenizerSettings
 
 MANIFEST_FILE = "manifest.json"
@@ -25,7 +25,7 @@ class ModelInfo:
     dimension: int
     precision: str
     text: str = "title + ' ' + abstract"
-    backend: str = "torch"
+    runtime: str = "torch"  # (older manifests call it "backend")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,7 @@ class Manifest:
     def _from_dict(cls, data: dict[str, Any]) -> Manifest:
         return cls(
             documents=int(data["documents"]),
-            model=ModelInfo(**data["model"]),
+            model=_model_info(data["model"]),
             tokenizer=TokenizerSettings.from_dict(data["tokenizer"]),
             bm25=BM25Parameters(**data["bm25"]),
             dense=DenseSettings(**data["dense"]),
@@ -96,3 +96,10 @@ class Manifest:
             format_version=int(data["format_version"]),
             package_version=str(data["package_version"]),
         )
+
+
+def _model_info(data: dict[str, Any]) -> ModelInfo:
+    fields = dict(data)
+    if "backend" in fields:  # written before "runtime" was the word
+        fields["runtime"] = fields.pop("backend")
+    return ModelInfo(**fields)

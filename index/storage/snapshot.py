@@ -9,9 +9,9 @@ from pathlib import Path
 from papersift.index.dense.dense_index import DenseIndex
 from papersift.index.encoding.encoder import BUNDLED_NAMES, Encoder
 from papersift.index.errors import IndexCorruptError, ModelMismatchError
-from papersift.index.lexical.lexical_index import LexicalIndex
+from papersift.index.lexical import LexicalIndex
 from papersift.index.lexical.tokenizer import Tokenizer
-from papersift.index.papers.table import PaperStore
+from papersift.index.papers.table import PaperTable
 from papersift.index.storage.generations import current_generation, verify_files
 from papersift.index.storage.manifest import Manifest
 
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class PaperIndex:
+class Snapshot:
     """Everything a search needs from disk, consistent with one manifest."""
 
     folder: Path
@@ -28,7 +28,7 @@ class PaperIndex:
     tokenizer: Tokenizer
     lexical: LexicalIndex
     dense: DenseIndex
-    papers: PaperStore
+    papers: PaperTable
 
     @property
     def size(self) -> int:
@@ -42,7 +42,7 @@ class PaperIndex:
         return len(self.papers.added) + deleted
 
     @classmethod
-    def load(cls, folder: Path | str, verify: bool = True) -> PaperIndex:
+    def load(cls, folder: Path | str, verify: bool = True) -> Snapshot:
         """Open the current generation at `folder`, checking version, checksums and counts."""
         folder = Path(folder)
         generation = current_generation(folder)
@@ -52,7 +52,7 @@ class PaperIndex:
         try:
             lexical = LexicalIndex.load(generation, manifest.bm25)
             dense = DenseIndex.load(generation, manifest.dense)
-            papers = PaperStore(generation)
+            papers = PaperTable(generation)
         except (OSError, ValueError, KeyError, RuntimeError) as error:
             raise IndexCorruptError(
                 f"{generation}: cannot read index files ({error}); rebuild"

@@ -1,19 +1,67 @@
-"""What the API needs from a search backend: local (`Searcher`) and milvus (`MilvusSearcher`)."""
+"""What every backend offers: one interface for reading and one for writing, and how a backend
+is named and configured. The registry (`registry`) opens the right one."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
 
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.paper import Paper
-from papersift.index.storage.live import ChangeReport
-from papersift.search.hits import Hit, SearchRequest, SearchResult
+from papersift.index.storage.live import COMPACT_AFTER, ChangeReport
+from papersift.search.hits import Hit, SearchResult
+from papersift.search.requests import SearchRequest
 
 
-class SearchService(Protocol):
+class BackendName(StrEnum):
+    """Where an index lives: a local folder (FAISS + BM25 files) or a Milvus collection."""
+
+    local = "local"
+    milvus = "milvus"
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """Everything needed to open (or build) an index on a backend."""
+
+    name: BackendName = BackendName.local
+    index: Path | None = None  # local: the index folder
+    uri: str | None = None  # a server's address (milvus: http://host:19530, or a milvus-lite file)
+    token: str | None = None
+    collection: str = "papersift"  # the name (alias) the index is served under on a server
+    model: str | None = None  # the query model: the index's own when None
+    runtime: str = "auto"  # the encoder runtime
+    compact_after: int = COMPACT_AFTER  # local: rows changed before the log is folded into files
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What is being served (`GET /api/stats`)."""
+
+    backend: BackendName
+    documents: int
+    pending_changes: int  # rows changed since the files were last written
+    model: str
+    dimension: int
+    dense_index: str
+    format_version: int
+    package_version: str
+    built_at: str
+    index_folder: str  # where it lives: a folder, or a server and collection
+    index_bytes: dict[str, int]
+    log_damage: tuple[str, ...] = ()  # bad update-log lines found or set aside
+
+
+class Reader(Protocol):
+    """Searches and lookups."""
+
     @property
-    def encoder(self) -> Encoder: ...
+    def encoder(self) -> Encoder:
+        """The query encoder (loaded on first use)."""
+        ...
 
     def search(self, request: SearchRequest) -> SearchResult: ...
 
@@ -25,18 +73,28 @@ class SearchService(Protocol):
         """Category names, most papers first (for the page's filter)."""
         ...
 
-    def stats(self) -> dict[str, Any]:
-        """The fields of `GET /api/stats`."""
-        ...
+    def stats(self) -> IndexStats: ...
 
 
-class PaperWriter(Protocol):
-    """What the write endpoints need: `LiveIndex` (local) and `MilvusSearcher` (milvus)."""
+class Writer(Protocol):
+    """Changes: durable when a call returns."""
 
     def upsert(self, papers: Sequence[Paper], encoder: Encoder) -> ChangeReport:
-        """Add `papers`, replacing those whose doc_id exists; durable when it returns."""
+        """Add `papers`, replacing those whose id exists."""
         ...
 
     def delete(self, doc_ids: Sequence[str]) -> ChangeReport:
         """Delete the papers among `doc_ids`; the others are reported missing."""
         ...
+
+    def close(self) -> None:
+        """Let go of the index (a local folder's write lock)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An opened index: its reader, and its writer (None where it is read-only)."""
+
+    reader: Reader
+    writer: Writer | None

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from tests.api.server_process import Server, serving
+from tests.helpers.servers import Server, serving
 
 TOKEN = "adversarial-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

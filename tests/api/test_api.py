@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings
-from papersift.index.storage.snapshot import PaperIndex
-from tests.api.conftest import assert_canonical_error
+from papersift.index.storage.snapshot import Snapshot
+from papersift.search.backends.interface import BackendConfig
+from tests.helpers.http import assert_canonical_error
 
 
 def search(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def test_convex_fusion_with_alpha(client: TestClient) -> None:
     assert [h["id"] for h in lexical_only["hits"]] == [h["id"] for h in lexical["hits"]]
 
 
-def test_rare_category_filter_fills_the_page(client: TestClient, sample_index: PaperIndex) -> None:
+def test_rare_category_filter_fills_the_page(client: TestClient, sample_index: Snapshot) -> None:
     papers = sample_index.papers
     counts = {
         name: int(n)
@@ -74,13 +75,13 @@ def test_rare_category_filter_fills_the_page(client: TestClient, sample_index: P
     assert all(rare in hit["categories"] for hit in body["hits"])
 
 
-def test_year_and_author_filters(client: TestClient, sample_index: PaperIndex) -> None:
+def test_year_and_author_filters(client: TestClient, sample_index: Snapshot) -> None:
     paper = sample_index.papers.get(10)
     surname = paper.authors[0].split()[-1]
     hits = search(client, q=paper.title, author=surname, year_from=paper.year, year_to=paper.year)[
         "hits"
     ]
-    assert hits[0]["id"] == paper.doc_id
+    assert hits[0]["id"] == paper.id
     assert all(hit["year"] == paper.year for hit in hits)
 
 
@@ -102,8 +103,8 @@ def test_batch_is_capped(client: TestClient) -> None:
     assert_canonical_error(response, 422, "queries")
 
 
-def test_paper_and_similar(client: TestClient, sample_index: PaperIndex) -> None:
-    doc_id = sample_index.papers.doc_id(0)
+def test_paper_and_similar(client: TestClient, sample_index: Snapshot) -> None:
+    doc_id = sample_index.papers.id_of(0)
     paper = client.get(f"/api/papers/{doc_id}").json()
     assert paper["id"] == doc_id and paper["abstract"]
     similar = client.get(f"/api/papers/{doc_id}/similar", params={"limit": 4}).json()
@@ -111,7 +112,7 @@ def test_paper_and_similar(client: TestClient, sample_index: PaperIndex) -> None
     assert doc_id not in [hit["id"] for hit in similar["hits"]]
 
 
-def test_health_ready_and_stats(client: TestClient, sample_index: PaperIndex) -> None:
+def test_health_ready_and_stats(client: TestClient, sample_index: Snapshot) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
     stats = client.get("/api/stats").json()
@@ -199,14 +200,14 @@ def test_unknown_paper_and_route_are_404(client: TestClient) -> None:
 
 
 def test_503_while_the_index_loads(tmp_path: Path) -> None:
-    engine = Engine(tmp_path / "missing-index")  # never started: still loading
+    engine = Engine(BackendConfig(index=tmp_path / "missing-index"))  # never started: still loading
     with TestClient(create_app(Settings(), engine)) as client:
         engine.wait(30)
         assert client.get("/healthz").status_code == 200
         error = assert_canonical_error(client.get("/readyz"), 503)
         assert "index folder not found" in error["message"]
         assert_canonical_error(client.get("/api/search", params={"q": "x"}), 503)
-    idle = Engine(tmp_path / "other")
+    idle = Engine(BackendConfig(index=tmp_path / "other"))
     app = create_app(Settings(), idle)
     app.router.lifespan_context = None  # type: ignore[assignment]
     plain = TestClient(app)

@@ -13,7 +13,7 @@ from papersift.api.cli.main import main
 from papersift.api.http.schemas import HitOut, SearchResponse
 from papersift.index.storage.generations import current_generation
 from papersift.index.storage.manifest import MANIFEST_FILE
-from tests.conftest import demo_records, scifact_slice, write_jsonl
+from tests.helpers.data import demo_records, scifact_slice, write_jsonl
 
 
 def run_cli(

@@ -16,10 +16,10 @@ import pytest
 
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.storage.live import LiveIndex
-from papersift.index.storage.snapshot import PaperIndex
+from papersift.index.storage.snapshot import Snapshot
 from papersift.index.storage.update_log import LOG_FILE
-from tests.api.server_process import free_port, served, serving
-from tests.conftest import ROOT
+from tests.helpers.data import ROOT
+from tests.helpers.servers import free_port, served, serving
 
 TOKEN = "concurrency-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -41,8 +41,8 @@ def new_paper(number: int) -> dict[str, object]:
 
 @pytest.mark.slow
 def test_queries_during_writes_never_see_a_deleted_paper(folder: Path, encoder: Encoder) -> None:
-    index = PaperIndex.load(folder)
-    victims = {index.papers.doc_id(row): index.papers.get(row).title for row in range(0, 60, 5)}
+    index = Snapshot.load(folder)
+    victims = {index.papers.id_of(row): index.papers.get(row).title for row in range(0, 60, 5)}
     deleted_at: dict[str, float] = {}
     failures: list[str] = []
     done = threading.Event()
@@ -110,7 +110,7 @@ def limit_file_size() -> None:
 @pytest.mark.slow
 def test_a_full_disk_fails_the_write_cleanly(folder: Path, encoder: Encoder) -> None:
     before = LiveIndex(folder).index
-    victim = before.papers.doc_id(0)
+    victim = before.papers.id_of(0)
     with served(folder, env=WRITER_ENV, preexec_fn=limit_file_size) as base:
         put = httpx.put(f"{base}/api/papers/full-1", json=new_paper(1), headers=AUTH, timeout=60)
         gone = httpx.delete(f"{base}/api/papers/{victim}", headers=AUTH, timeout=60)
@@ -160,7 +160,7 @@ def run_cli(*args: str, read_only: Path | None = None) -> subprocess.CompletedPr
 
 @pytest.mark.slow
 def test_a_read_only_folder_fails_the_write_cleanly(folder: Path) -> None:
-    victim = PaperIndex.load(folder).papers.doc_id(0)
+    victim = Snapshot.load(folder).papers.id_of(0)
     if os.geteuid() == 0:
         if run_cli("--help", read_only=folder).returncode != 0:
             pytest.skip("cannot mount a read-only folder here (unshare -m needs CAP_SYS_ADMIN)")

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import HOSTILE_PAPERS
+from tests.helpers.data import HOSTILE_PAPERS
 
 
 class PageParser(HTMLParser):

@@ -14,7 +14,8 @@ from papersift.api.demo import demo_corpus, demo_index_folder, ensure_index
 from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings
-from tests.conftest import ROOT
+from papersift.search.backends.interface import BackendConfig
+from tests.helpers.data import ROOT
 
 BASE = "http://localhost:8000"
 WRITE_TOKEN = "change-me"  # the token in the README's write examples
@@ -37,7 +38,7 @@ def test_every_curl_example_works_on_the_demo_server(tmp_path: Path) -> None:
     ensure_index(demo_corpus(), demo)  # the demo corpus, built into the test cache on first use
     folder = tmp_path / "demo-index"  # a copy: the write examples must not change the cached one
     shutil.copytree(demo, folder)
-    engine = Engine(index=folder)
+    engine = Engine(BackendConfig(index=folder))
     settings = Settings(index=folder, write_token=WRITE_TOKEN)
     with TestClient(create_app(settings, engine)) as client:
         assert engine.wait(600) and engine.ready, engine.failure
@@ -51,5 +52,5 @@ def test_every_curl_example_works_on_the_demo_server(tmp_path: Path) -> None:
             assert response.status_code == 200, (command, response.text)
             if "/api/search" in url and "batch" not in url:
                 assert response.json()["hits"], command
-    assert engine.searcher.index.papers.row_of("p2") is not None  # the write examples worked
-    assert engine.searcher.index.papers.row_of("my-paper-1") is None
+    assert engine.reader.paper("p2") is not None  # the write examples worked
+    assert engine.reader.paper("my-paper-1") is None

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings
-from tests.api.conftest import assert_canonical_error
+from papersift.search.backends.interface import BackendConfig
+from tests.helpers.http import assert_canonical_error
 
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -28,7 +29,7 @@ NEW_PAPER = {
 
 def writable_app(folder: Path, **settings: Any) -> TestClient:
     config = Settings(index=folder, write_token=TOKEN, **settings)
-    engine = Engine(folder, compact_after=config.compact_after)
+    engine = Engine(BackendConfig(index=folder, compact_after=config.compact_after))
     engine.open()
     return TestClient(create_app(config, engine))
 
@@ -53,7 +54,7 @@ def top_ids(client: TestClient, query: str, mode: str, limit: int = 10) -> list[
 
 
 def test_writes_are_off_without_a_configured_token(folder: Path) -> None:
-    engine = Engine(folder)
+    engine = Engine(BackendConfig(index=folder))
     engine.open()
     with TestClient(create_app(Settings(index=folder), engine)) as plain:
         response = plain.put("/api/papers/w-1", json=NEW_PAPER, headers=AUTH)
@@ -145,7 +146,6 @@ def test_acknowledged_changes_survive_a_restart(folder: Path) -> None:
         first.put("/api/papers/w-1", json=NEW_PAPER, headers=AUTH)
         victim = first.get("/api/search", params={"q": "quantum", "limit": 1}).json()["hits"][0]
         first.delete(f"/api/papers/{victim['id']}", headers=AUTH)
-        first.app.state.engine.live.close()  # as a process exit would release the lock
     with writable_app(folder) as second:  # the log is replayed; nothing was compacted
         assert second.get("/api/papers/w-1").status_code == 200
         assert second.get(f"/api/papers/{victim['id']}").status_code == 404

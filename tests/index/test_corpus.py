@@ -8,7 +8,7 @@ import pytest
 
 from papersift.index.errors import CorpusError
 from papersift.index.papers.corpus import load_papers
-from tests.conftest import shared, write_jsonl
+from tests.helpers.data import shared, write_jsonl
 
 
 def test_jsonl_with_bad_lines_skips_and_reports_them(tmp_path: Path) -> None:
@@ -24,7 +24,7 @@ def test_jsonl_with_bad_lines_skips_and_reports_them(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     papers, report = load_papers([path])
-    assert [paper.doc_id for paper in papers] == ["1", "3"]
+    assert [paper.id for paper in papers] == ["1", "3"]
     assert report.read == 6
     assert report.skipped == {
         "unparsable JSON": 1,
@@ -49,7 +49,7 @@ def test_duplicate_ids_keep_the_last_record_and_are_counted(tmp_path: Path) -> N
         ],
     )
     papers, report = load_papers([path])
-    assert [(p.doc_id, p.title) for p in papers] == [("1", "new"), ("2", "two")]
+    assert [(p.id, p.title) for p in papers] == [("1", "new"), ("2", "two")]
     assert report.duplicates == 1
 
 
@@ -109,7 +109,7 @@ def test_unsafe_urls_are_dropped_and_counted(tmp_path: Path) -> None:
         {"id": "bad\x1bid", "title": "D", "abstract": "x"},
     ]
     papers, report = load_papers([write_jsonl(tmp_path / "c.jsonl", records)])
-    assert [(paper.doc_id, paper.url) for paper in papers] == [
+    assert [(paper.id, paper.url) for paper in papers] == [
         ("a", None), ("b", None), ("c", "https://example.org/c")
     ]  # fmt: skip
     assert report.dropped == {"url (not http or https)": 2}

@@ -19,12 +19,12 @@ import pytest
 
 from papersift.index.build import build_index
 from papersift.index.encoding.encoder import Encoder
-from papersift.index.lexical.lexical_index import LexicalIndex
+from papersift.index.lexical import LexicalIndex
 from papersift.index.storage.changes import live_papers
 from papersift.index.storage.live import LiveIndex
-from papersift.index.storage.snapshot import PaperIndex
-from tests.conftest import ROOT, demo_records, write_jsonl
-from tests.index.ingest_loop import planned_change
+from papersift.index.storage.snapshot import Snapshot
+from tests.helpers.data import ROOT, demo_records, write_jsonl
+from tests.helpers.ingest_loop import planned_change
 
 RUNS = 20
 BASE_PAPERS = 30
@@ -39,10 +39,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> tuple[P
     records = demo_records(BASE_PAPERS + POOL_PAPERS)
     build_index([write_jsonl(folder / "base.jsonl", records[:BASE_PAPERS])], folder / "index",
                 encoder=encoder)  # fmt: skip
-    index = PaperIndex.load(folder / "index")
+    index = Snapshot.load(folder / "index")
     pool = [index.papers.get(row) for row in range(POOL_PAPERS)]
     vectors = encoder.encode_documents([paper.text for paper in pool])
-    base_ids = [index.papers.doc_id(row) for row in range(BASE_PAPERS)]
+    base_ids = [index.papers.id_of(row) for row in range(BASE_PAPERS)]
     pool_file = folder / "pool.json"
     pool_data = {"papers": [p.to_record() for p in pool], "vectors": vectors.tolist(),
                  "base_ids": base_ids}  # fmt: skip
@@ -53,7 +53,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> tuple[P
 def run_and_kill(folder: Path, pool_file: Path, first: int, rng: random.Random) -> list[int]:
     """Start the ingesting child, kill it after a random number of acks; returns the acks."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.index.ingest_loop", str(folder), str(pool_file), str(first)],
+        [sys.executable, "-m", "tests.helpers.ingest_loop", str(folder), str(pool_file),
+         str(first)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert child.stdout is not None
@@ -78,11 +79,11 @@ def apply_planned(state: State, n: int, base_ids: list[str]) -> None:
         state.pop(doc_id, None)
 
 
-def observed_state(index: PaperIndex) -> State:
+def observed_state(index: Snapshot) -> State:
     state = {}
     for paper in live_papers(index):
         version = int(paper.title[2 : paper.title.index("]")]) if paper.title[:2] == "[v" else -1
-        state[paper.doc_id] = version
+        state[paper.id] = version
     return state
 
 
@@ -110,7 +111,7 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(setup: tuple[Path, 
     assert next_change > RUNS  # the runs did real work
 
 
-def assert_lexical_equals_fresh_build(index: PaperIndex) -> None:
+def assert_lexical_equals_fresh_build(index: Snapshot) -> None:
     papers = list(live_papers(index))
     fresh = LexicalIndex.build([index.tokenizer.paper_terms(p) for p in papers],
                                index.manifest.bm25)  # fmt: skip

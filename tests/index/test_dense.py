@@ -7,8 +7,8 @@ import pytest
 
 from papersift.index.dense.dense_index import DenseIndex, DenseSettings
 from papersift.index.encoding.encoder import Encoder
-from papersift.index.storage.snapshot import PaperIndex
-from tests.conftest import shared
+from papersift.index.storage.snapshot import Snapshot
+from tests.helpers.data import shared
 
 
 def brute_force(vectors: np.ndarray, query: np.ndarray, n: int) -> np.ndarray:
@@ -34,9 +34,7 @@ def test_flat_top_k_equals_numpy_on_precomputed_arxiv_embeddings() -> None:
         assert rows[0] == row
 
 
-def test_flat_top_k_equals_numpy_for_real_queries(
-    sample_index: PaperIndex, encoder: Encoder
-) -> None:
+def test_flat_top_k_equals_numpy_for_real_queries(sample_index: Snapshot, encoder: Encoder) -> None:
     vectors = np.stack([sample_index.dense.vector(row) for row in range(sample_index.size)])
     for text in ["sparse attention for long context", "black hole mergers", "superconductivity"]:
         query = encoder.encode_query(text)
@@ -45,7 +43,7 @@ def test_flat_top_k_equals_numpy_for_real_queries(
 
 
 def test_allowed_rows_restrict_results_before_the_cut(
-    sample_index: PaperIndex, encoder: Encoder
+    sample_index: Snapshot, encoder: Encoder
 ) -> None:
     query = encoder.encode_query("machine learning")
     allowed = np.zeros(sample_index.size, dtype=bool)

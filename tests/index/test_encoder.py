@@ -45,28 +45,28 @@ def test_concurrent_queries_from_threads_are_safe(encoder: Encoder) -> None:
         np.testing.assert_allclose(vector, encoder.encode_documents([text])[0], atol=1e-5)
 
 
-def test_onnx_and_torch_backends_agree_on_real_abstracts(encoder: Encoder) -> None:
-    from tests.conftest import demo_records
+def test_onnx_and_torch_runtimes_agree_on_real_abstracts(encoder: Encoder) -> None:
+    from tests.helpers.data import demo_records
 
     texts = [f"{r['title']} {r['abstract']}" for r in demo_records(12)]
-    other = "torch" if encoder.backend == "onnx" else "onnx"
-    second = Encoder(backend=other)
-    assert second.backend == other
+    other = "torch" if encoder.runtime == "onnx" else "onnx"
+    second = Encoder(runtime=other)
+    assert second.runtime == other
     cosine = (encoder.encode_documents(texts) * second.encode_documents(texts)).sum(axis=1)
     assert cosine.min() > 0.9999
     query = "sparse attention for long context"
     assert float(encoder.encode_query(query) @ second.encode_query(query)) > 0.9999
 
 
-def test_unknown_backend_is_refused() -> None:
-    with pytest.raises(EncoderError, match="unknown backend 'tensorrt'"):
-        Encoder(backend="tensorrt")
+def test_unknown_runtime_is_refused() -> None:
+    with pytest.raises(EncoderError, match=r"unknown runtime 'tensorrt'"):
+        Encoder(runtime="tensorrt")
 
 
 def test_lean_query_path_gives_sentence_transformers_own_vectors(encoder: Encoder) -> None:
-    from tests.conftest import demo_records
+    from tests.helpers.data import demo_records
 
-    if encoder.backend != "onnx":
+    if encoder.runtime != "onnx":
         pytest.skip("the lean path is for ONNX models; this install encodes with torch")
     assert encoder._lean_query is not None
     records = demo_records(30)
@@ -93,4 +93,4 @@ def test_lean_query_path_is_refused_where_it_would_differ(encoder: Encoder) -> N
         device="cpu",
     )
     assert lean_query_encoder(cls_pooled) is None
-    assert lean_query_encoder(Encoder(backend="torch")._model) is None
+    assert lean_query_encoder(Encoder(runtime="torch")._model) is None

@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from rank_bm25 import BM25Okapi
 
-from papersift.index.lexical.lexical_index import BM25Parameters, LexicalIndex
+from papersift.index.lexical import BM25Parameters, LexicalIndex
 from papersift.index.lexical.tokenizer import Tokenizer
 from papersift.index.papers.corpus import load_papers
-from tests.conftest import demo_records, shared
+from tests.helpers.data import demo_records, shared
+from tests.helpers.reference import okapi
 
 
 def assert_matches_reference(
@@ -91,11 +91,6 @@ def test_top_with_negative_scores_still_returns_the_matching_rows() -> None:
     assert sorted(rows.tolist()) == [0, 1, 3]
     assert (scores < 0).all()
     np.testing.assert_allclose(scores, reference[rows], atol=1e-12)
-
-
-def okapi(token_lists: list[list[str]], parameters: BM25Parameters) -> BM25Okapi:
-    """The reference scorer with the same constants."""
-    return BM25Okapi(token_lists, k1=parameters.k1, b=parameters.b, epsilon=parameters.epsilon)
 
 
 def test_top_reports_the_spread_of_scores_over_every_live_row() -> None:

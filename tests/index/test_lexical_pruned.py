@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from papersift.index.lexical import BM25Parameters, LexicalIndex, pruned
 from papersift.index.lexical import ceilings as part_ceilings
 from papersift.index.lexical.accumulators import AccumulatorPool
-from papersift.index.lexical.lexical_index import BM25Parameters, LexicalIndex
 from papersift.index.lexical.tokenizer import Tokenizer
 from papersift.index.papers.paper import Paper
-from tests.conftest import demo_records
-from tests.index.test_lexical import okapi
+from tests.helpers.data import demo_records
+from tests.helpers.reference import okapi
 
 
 def paper_token_lists(count: int) -> tuple[Tokenizer, list[list[str]], list[str]]:
@@ -20,7 +20,7 @@ def paper_token_lists(count: int) -> tuple[Tokenizer, list[list[str]], list[str]
     of papers that are not indexed, plus short and repeated-term queries."""
     tokenizer = Tokenizer()
     records = demo_records(count + 40)
-    papers = [Paper(doc_id=str(r["id"]), title=str(r["title"]), abstract=str(r["abstract"]))
+    papers = [Paper(id=str(r["id"]), title=str(r["title"]), abstract=str(r["abstract"]))
               for r in records]  # fmt: skip
     token_lists = [tokenizer.paper_terms(paper) for paper in papers[:count]]
     queries = [paper.title for paper in papers[count:]]
@@ -83,14 +83,14 @@ def test_part_ceilings_are_the_largest_parts_and_stay_ceilings_through_changes(
     monkeypatch.setattr(part_ceilings, "CHUNK_POSTINGS", 50)  # many blocks, some one column
     _, token_lists, _ = paper_token_lists(120)
     index = LexicalIndex.build(token_lists[:100], BM25Parameters())
-    np.testing.assert_allclose(index._part_ceilings, largest_parts_by_hand(index), rtol=1e-12)
+    np.testing.assert_allclose(index.part_ceilings, largest_parts_by_hand(index), rtol=1e-12)
     longer = [tokens * 3 for tokens in token_lists[100:]]  # the average length grows
     grown = index.with_added(longer)
-    assert grown._part_ceilings is not None  # computed, so the next change derives from it
+    assert grown.part_ceilings is not None  # computed, so the next change derives from it
     changed = grown.with_removed([0, 5], token_lists[0:6:5])
     assert changed.average_length > index.average_length and changed._parent_ceilings is not None
     fresh = largest_parts_by_hand(changed)  # the true largest parts after the changes
-    assert (changed._part_ceilings >= fresh * (1 - 1e-12)).all()
+    assert (changed.part_ceilings >= fresh * (1 - 1e-12)).all()
 
 
 def largest_parts_by_hand(index: LexicalIndex) -> np.ndarray:
@@ -117,13 +117,13 @@ def test_best_only_looks_up_common_terms_once_rare_ones_settle_the_top(monkeypat
     docs += [["rare", "common"], ["rare", "other"]]
     index = LexicalIndex.build(docs, BM25Parameters())
     scanned: list[int] = []
-    real_add_term = LexicalIndex._add_term
+    real_add_term = pruned._add_term
 
-    def recording_add_term(self, partial, term):  # type: ignore[no-untyped-def]
+    def recording_add_term(index, partial, term):  # type: ignore[no-untyped-def]
         scanned.append(term[0])
-        return real_add_term(self, partial, term)
+        return real_add_term(index, partial, term)
 
-    monkeypatch.setattr(LexicalIndex, "_add_term", recording_add_term)
+    monkeypatch.setattr(pruned, "_add_term", recording_add_term)
     ranking = index.best(["common", "rare"], 1)
     assert ranking.rows.tolist() == [500]  # the one with both terms
     assert scanned == [index.vocabulary["rare"]]  # "common"'s 201 postings were never read

@@ -16,11 +16,11 @@ from papersift.index.errors import IndexBusyError, IndexCorruptError
 from papersift.index.papers.paper import Paper, paper_from_record
 from papersift.index.storage.changes import live_papers
 from papersift.index.storage.live import LiveIndex
-from papersift.index.storage.snapshot import PaperIndex
+from papersift.index.storage.snapshot import Snapshot
 from papersift.index.storage.update_log import LOG_FILE
-from papersift.search.hits import SearchRequest
+from papersift.search.requests import SearchRequest
 from papersift.search.searcher import Searcher
-from tests.conftest import demo_records, write_jsonl
+from tests.helpers.data import demo_records, write_jsonl
 
 BASE = 120
 ADDED = 30
@@ -43,8 +43,8 @@ def changes(records: list[dict[str, object]]) -> dict[str, list[Paper] | list[st
         dataclasses.replace(paper, abstract=f"{paper.abstract} {papers[-1 - i].abstract}")
         for i, paper in enumerate(papers[:REPLACED])
     ]
-    deleted_ids = [p.doc_id for p in papers[40 : 40 + DELETED_BASE]]
-    deleted_ids += [p.doc_id for p in added[:DELETED_ADDED]]
+    deleted_ids = [p.id for p in papers[40 : 40 + DELETED_BASE]]
+    deleted_ids += [p.id for p in added[:DELETED_ADDED]]
     return {"added": added, "revised": revised, "deleted": deleted_ids}
 
 
@@ -79,9 +79,9 @@ def fresh_folder(
     tmp_path_factory: pytest.TempPathFactory, base_folder: Path, changes: dict, encoder: Encoder
 ) -> Path:
     """A fresh build over the final corpus: what the changed index must equal."""
-    final = {p.doc_id: p for p in live_papers(PaperIndex.load(base_folder))}
+    final = {p.id: p for p in live_papers(Snapshot.load(base_folder))}
     for paper in [*changes["added"], *changes["revised"]]:
-        final[paper.doc_id] = paper
+        final[paper.id] = paper
     for doc_id in changes["deleted"]:
         del final[doc_id]
     folder = tmp_path_factory.mktemp("live") / "fresh"
@@ -91,9 +91,7 @@ def fresh_folder(
 
 
 def _record(paper: Paper) -> dict[str, object]:
-    record = paper.to_record()
-    record["id"] = record.pop("doc_id")
-    return record
+    return paper.to_record()
 
 
 def _queries(changes: dict) -> list[str]:
@@ -101,14 +99,14 @@ def _queries(changes: dict) -> list[str]:
     return [*titles, "neural network training", "quantum spin chain", "galaxy cluster mass"]
 
 
-def _lexical_scores(index: PaperIndex, query: str) -> dict[str, float]:
+def _lexical_scores(index: Snapshot, query: str) -> dict[str, float]:
     scores = index.lexical.score_all(index.tokenizer.tokenize(query))
     live = index.papers.live
     rows = range(len(index.papers)) if live is None else np.flatnonzero(live)
-    return {index.papers.doc_id(int(row)): float(scores[row]) for row in rows}
+    return {index.papers.id_of(int(row)): float(scores[row]) for row in rows}
 
 
-def _assert_same_as_fresh(changed: PaperIndex, fresh: PaperIndex, changes: dict) -> None:
+def _assert_same_as_fresh(changed: Snapshot, fresh: Snapshot, changes: dict) -> None:
     assert changed.size == fresh.size
     for query in _queries(changes):
         ours, theirs = _lexical_scores(changed, query), _lexical_scores(fresh, query)
@@ -121,7 +119,7 @@ def _assert_same_as_fresh(changed: PaperIndex, fresh: PaperIndex, changes: dict)
             request = SearchRequest(query=query, mode=mode, limit=10)
             ours_hits = ours_searcher.search(request).hits
             fresh_hits = fresh_searcher.search(request).hits
-            assert [h.paper.doc_id for h in ours_hits] == [h.paper.doc_id for h in fresh_hits]
+            assert [h.paper.id for h in ours_hits] == [h.paper.id for h in fresh_hits]
             assert [h.score for h in ours_hits] == pytest.approx(
                 [h.score for h in fresh_hits], abs=1e-5
             )
@@ -132,7 +130,7 @@ def test_changed_index_scores_equal_a_fresh_build(
 ) -> None:
     live = LiveIndex(changed_folder)  # replays the log over the built files
     assert live.index.pending_changes > 0
-    _assert_same_as_fresh(live.index, PaperIndex.load(fresh_folder), changes)
+    _assert_same_as_fresh(live.index, Snapshot.load(fresh_folder), changes)
 
 
 def test_compacted_index_equals_a_fresh_build(
@@ -144,8 +142,8 @@ def test_compacted_index_equals_a_fresh_build(
     live.compact()
     assert live.index.pending_changes == 0
     assert (folder / LOG_FILE).stat().st_size == 0
-    reloaded = PaperIndex.load(folder)  # checksums of the compacted generation verified
-    _assert_same_as_fresh(reloaded, PaperIndex.load(fresh_folder), changes)
+    reloaded = Snapshot.load(folder)  # checksums of the compacted generation verified
+    _assert_same_as_fresh(reloaded, Snapshot.load(fresh_folder), changes)
     assert reloaded.manifest.log_sequence == 3
 
 
@@ -160,18 +158,18 @@ def test_deleted_papers_are_never_returned(changed_folder: Path, changes: dict) 
     for query in [*titles, "a survey of methods"]:
         for mode in ("lexical", "dense", "hybrid"):
             result = searcher.search(SearchRequest(query=query, mode=mode, limit=100))
-            assert deleted.isdisjoint(hit.paper.doc_id for hit in result.hits)
-    some_live = index.papers.doc_id(0)
+            assert deleted.isdisjoint(hit.paper.id for hit in result.hits)
+    some_live = index.papers.id_of(0)
     similar = searcher.similar(some_live, limit=100)
-    assert deleted.isdisjoint(hit.paper.doc_id for hit in similar)
+    assert deleted.isdisjoint(hit.paper.id for hit in similar)
 
 
 def test_revised_paper_replaces_the_old_version(changed_folder: Path, changes: dict) -> None:
     index = LiveIndex(changed_folder).index
     for paper in changes["revised"]:
-        row = index.papers.row_of(paper.doc_id)
+        row = index.papers.row_of(paper.id)
         assert row is not None and index.papers.get(row) == paper
-    assert len(set(index.papers.doc_id(int(r)) for r in np.flatnonzero(index.papers.live))) == (
+    assert len(set(index.papers.id_of(int(r)) for r in np.flatnonzero(index.papers.live))) == (
         index.size
     )
 
@@ -180,13 +178,13 @@ def test_a_second_writer_is_refused(changed_folder: Path, tmp_path: Path, change
     folder = tmp_path / "busy"
     shutil.copytree(changed_folder, folder)
     first, second = LiveIndex(folder), LiveIndex(folder)
-    first.delete([changes["added"][-1].doc_id])
+    first.delete([changes["added"][-1].id])
     with pytest.raises(IndexBusyError, match="another papersift process"):
-        second.delete([changes["added"][-2].doc_id])
+        second.delete([changes["added"][-2].id])
     first.close()
-    report = second.delete([changes["added"][-2].doc_id])  # reloads: sees the first one's delete
-    assert report.deleted == (changes["added"][-2].doc_id,)
-    assert second.index.papers.row_of(changes["added"][-1].doc_id) is None
+    report = second.delete([changes["added"][-2].id])  # reloads: sees the first one's delete
+    assert report.deleted == (changes["added"][-2].id,)
+    assert second.index.papers.row_of(changes["added"][-1].id) is None
 
 
 def test_torn_last_log_line_is_set_aside_and_cut(changed_folder: Path, tmp_path: Path) -> None:
@@ -199,7 +197,7 @@ def test_torn_last_log_line_is_set_aside_and_cut(changed_folder: Path, tmp_path:
     live = LiveIndex(folder)
     assert live.index.size == LiveIndex(changed_folder).index.size
     assert "unfinished write" in live.log_damage[0]
-    report = live.delete([live.index.papers.doc_id(0)])
+    report = live.delete([live.index.papers.id_of(0)])
     assert report.sequence == 4  # never acknowledged: its number was never handed out
     assert log.read_bytes().startswith(intact) and log.read_bytes().count(b"\n") == 4
     [quarantine] = folder.glob(f"{LOG_FILE}.damaged-*")
@@ -221,7 +219,7 @@ def test_damaged_last_log_line_is_kept_and_its_number_never_reused(
         live = LiveIndex(folder)
     assert "DAMAGED" in caplog.text and "DAMAGED" in live.log_damage[0]
     assert live.index.papers.row_of(changes["deleted"][0]) is not None  # line 3 is not replayed
-    report = live.delete([live.index.papers.doc_id(0)])
+    report = live.delete([live.index.papers.id_of(0)])
     assert report.sequence == 4  # 3 stays the damaged change's: a gap line now holds it
     [quarantine] = folder.glob(f"{LOG_FILE}.damaged-*")
     assert quarantine.read_bytes() == damaged
@@ -230,7 +228,7 @@ def test_damaged_last_log_line_is_kept_and_its_number_never_reused(
     live.close()
     reopened = LiveIndex(folder)
     assert any(quarantine.name in line for line in reopened.log_damage)
-    assert reopened.delete([reopened.index.papers.doc_id(1)]).sequence == 5
+    assert reopened.delete([reopened.index.papers.id_of(1)]).sequence == 5
 
 
 def test_a_checksummed_line_without_its_fields_is_damage(

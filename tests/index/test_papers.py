@@ -23,7 +23,7 @@ def test_arxiv_snapshot_record_becomes_a_paper() -> None:
     }
     paper = paper_from_record(record)
     assert paper == Paper(
-        doc_id="2503.11731",
+        id="2503.11731",
         title="Industrial-Grade Sensor Simulation",
         abstract="Sensor simulation is pivotal for validation.",
         authors=("Xianming Zeng", "Sicong Du", "Qifeng Chen"),
@@ -35,7 +35,7 @@ def test_arxiv_snapshot_record_becomes_a_paper() -> None:
 
 def test_beir_record_uses_id_and_text() -> None:
     paper = paper_from_record({"_id": "4983", "title": "T", "text": "Body."})
-    assert (paper.doc_id, paper.abstract, paper.year, paper.url) == ("4983", "Body.", None, None)
+    assert (paper.id, paper.abstract, paper.year, paper.url) == ("4983", "Body.", None, None)
 
 
 @pytest.mark.parametrize(

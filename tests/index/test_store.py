@@ -7,9 +7,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from papersift.index.build import BuildOptions, build_index
@@ -23,8 +23,8 @@ from papersift.index.errors import (
 )
 from papersift.index.storage.generations import CURRENT_FILE, current_generation, write_generation
 from papersift.index.storage.manifest import MANIFEST_FILE, Manifest
-from papersift.index.storage.snapshot import PaperIndex
-from tests.conftest import ROOT, demo_records, write_jsonl
+from papersift.index.storage.snapshot import Snapshot
+from tests.helpers.data import ROOT, demo_records, write_jsonl
 
 
 @pytest.fixture()
@@ -43,8 +43,20 @@ def test_manifest_describes_the_index(small_index: Path) -> None:
     assert manifest.tokenizer.title_weight == 2
     assert {"papers.jsonl", "dense.faiss", "lexical.postings.npz"} <= set(manifest.files)
     assert all(len(info.sha256) == 64 for info in manifest.files.values())
-    raw = (current_generation(small_index) / MANIFEST_FILE).read_bytes()
-    assert b"pickle" not in raw
+
+
+def test_no_index_file_is_a_pickle(small_index: Path) -> None:
+    for path in current_generation(small_index).iterdir():
+        assert not path.read_bytes().startswith(b"\x80"), path  # pickle protocols 2 to 5
+        if path.suffix == ".npy":
+            np.load(path, allow_pickle=False)  # an object array would need pickle: it raises
+        elif path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as arrays:
+                assert all(arrays[name].dtype != object for name in arrays.files), path
+        elif path.suffix in (".json", ".jsonl"):
+            path.read_text(encoding="utf-8")
+        else:
+            assert path.name == "dense.faiss", f"unexpected file {path.name}"
 
 
 def test_a_failing_build_leaves_the_previous_index(small_index: Path) -> None:
@@ -57,7 +69,7 @@ def test_a_failing_build_leaves_the_previous_index(small_index: Path) -> None:
     with pytest.raises(RuntimeError):
         write_generation(small_index, explode)
     assert current_generation(small_index) == before
-    assert PaperIndex.load(small_index).size == 20
+    assert Snapshot.load(small_index).size == 20
     assert [p.name for p in small_index.iterdir() if p.name.startswith(".staging")] == []
 
 
@@ -71,14 +83,14 @@ def test_build_killed_midway_leaves_previous_index_loadable(
         [sys.executable, "-m", "papersift", "build", str(corpus), "--index", str(small_index)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
-    time.sleep(12)  # model loaded, encoding under way
-    assert child.poll() is None, "the build finished before it could be killed"
+    said = wait_for_output(child, "encoding")  # its progress bar: the encoding is under way
+    assert child.poll() is None, f"the build finished before it could be killed: {said}"
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert current_generation(small_index) == before
-    assert PaperIndex.load(small_index).size == 20
+    assert Snapshot.load(small_index).size == 20
 
 
 def test_rebuild_replaces_the_generation_and_removes_the_old(
@@ -88,7 +100,7 @@ def test_rebuild_replaces_the_generation_and_removes_the_old(
     corpus = write_jsonl(tmp_path / "c2.jsonl", demo_records(30))
     build_index([corpus], small_index, encoder=encoder)
     assert current_generation(small_index) != old and not old.exists()
-    assert PaperIndex.load(small_index).size == 30
+    assert Snapshot.load(small_index).size == 30
 
 
 def test_altered_file_is_named_in_the_error(small_index: Path) -> None:
@@ -97,20 +109,20 @@ def test_altered_file_is_named_in_the_error(small_index: Path) -> None:
     data[100] ^= 0x01
     target.write_bytes(bytes(data))
     with pytest.raises(IndexCorruptError, match=r"papers\.jsonl: checksum mismatch"):
-        PaperIndex.load(small_index)
+        Snapshot.load(small_index)
 
 
 def test_truncated_file_is_detected(small_index: Path) -> None:
     target = current_generation(small_index) / "dense.faiss"
     target.write_bytes(target.read_bytes()[:1000])
     with pytest.raises(IndexCorruptError, match=r"dense\.faiss"):
-        PaperIndex.load(small_index)
+        Snapshot.load(small_index)
 
 
 def test_corrupted_manifest_is_a_clear_error(small_index: Path) -> None:
     (current_generation(small_index) / MANIFEST_FILE).write_text("{ not json")
     with pytest.raises(IndexCorruptError, match=r"unreadable manifest.*rebuild"):
-        PaperIndex.load(small_index)
+        Snapshot.load(small_index)
 
 
 def test_other_format_version_asks_for_a_rebuild(small_index: Path) -> None:
@@ -119,21 +131,21 @@ def test_other_format_version_asks_for_a_rebuild(small_index: Path) -> None:
     data["format_version"] = 99
     path.write_text(json.dumps(data))
     with pytest.raises(IndexVersionError, match=r"format 99.*rebuild"):
-        PaperIndex.load(small_index)
+        Snapshot.load(small_index)
 
 
 def test_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
     with pytest.raises(IndexNotFoundError, match="papersift build"):
-        PaperIndex.load(tmp_path / "nothing-here")
+        Snapshot.load(tmp_path / "nothing-here")
     (tmp_path / "empty").mkdir()
     with pytest.raises(IndexNotFoundError, match="holds no papersift index"):
-        PaperIndex.load(tmp_path / "empty")
+        Snapshot.load(tmp_path / "empty")
 
 
 def test_dangling_current_pointer_is_corrupt(small_index: Path) -> None:
     (small_index / CURRENT_FILE).write_text("gen-missing")
     with pytest.raises(IndexCorruptError, match="missing folder"):
-        PaperIndex.load(small_index)
+        Snapshot.load(small_index)
 
 
 @pytest.mark.parametrize("pointer", ["../elsewhere", "/etc", "gen-x/../../elsewhere", "."])
@@ -147,7 +159,7 @@ def test_a_current_pointer_outside_the_folder_is_refused(
         (outside / child.name).write_bytes(child.read_bytes())
     (small_index / CURRENT_FILE).write_text(pointer)
     with pytest.raises(IndexCorruptError, match="not a generation folder inside"):
-        PaperIndex.load(small_index)
+        Snapshot.load(small_index)
 
 
 def test_a_build_into_a_file_fails_before_any_work(tmp_path: Path) -> None:
@@ -160,7 +172,19 @@ def test_a_build_into_a_file_fails_before_any_work(tmp_path: Path) -> None:
     assert target.read_text() == "not an index"
 
 
-def test_another_model_is_refused(sample_index: PaperIndex) -> None:
+def test_another_model_is_refused(sample_index: Snapshot) -> None:
     with pytest.raises(ModelMismatchError, match="built with model 'all-MiniLM-L6-v2'"):
         sample_index.check_model_name("sentence-transformers/all-mpnet-base-v2")
     sample_index.check_model_name("sentence-transformers/all-MiniLM-L6-v2")  # same model
+
+
+def wait_for_output(child: subprocess.Popen[bytes], text: str) -> str:
+    """Read the child's stderr until `text` appears (or it ends); returns what was read."""
+    assert child.stderr is not None
+    seen = b""
+    while text.encode() not in seen:
+        byte = child.stderr.read(1)
+        if not byte:
+            break
+        seen += byte
+    return seen.decode(errors="replace")

@@ -42,7 +42,7 @@ def test_words_give_spans_of_original_text() -> None:
 
 
 def test_find_equals_filtering_all_words_on_real_abstracts() -> None:
-    from tests.conftest import demo_records
+    from tests.helpers.data import demo_records
 
     tokenizer = Tokenizer()
     for record in demo_records(120):

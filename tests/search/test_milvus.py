@@ -7,11 +7,6 @@ are compared by overlap, not equality; its HNSW may miss a neighbour the exact l
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from statistics import fmean
@@ -27,18 +22,17 @@ from papersift.index.build import build_index
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.paper import paper_from_record
 from papersift.index.storage.changes import live_papers
-from papersift.index.storage.snapshot import PaperIndex
-from papersift.search.backends.milvus.reader import (
-    MilvusSearcher,
-    MilvusTarget,
-    build_collection,
-    filter_expression,
-)
+from papersift.index.storage.snapshot import Snapshot
+from papersift.search.backends.interface import BackendConfig, BackendName
+from papersift.search.backends.milvus import MilvusError, MilvusReader, MilvusTarget
+from papersift.search.backends.milvus.collection import build_collection
+from papersift.search.backends.milvus.expressions import filter_expression
+from papersift.search.backends.registry import open_backend
 from papersift.search.evaluation import Collection, evaluate, load_collection
-from papersift.search.hits import Filters, SearchRequest
+from papersift.search.requests import Filters, SearchRequest
 from papersift.search.searcher import Searcher
-from tests.api.server_process import free_port
-from tests.conftest import scifact_slice
+from tests.helpers.data import scifact_slice
+from tests.helpers.servers import milvus_server
 
 # Tolerances. Measured on this slice (bench/milvus.py): top-10 overlap dense 1.000, lexical 0.662,
 # hybrid 0.782; nDCG@10 gaps 0.000 / 0.018 / 0.010.
@@ -46,35 +40,6 @@ DENSE_OVERLAP = 0.95  # mean top-10 overlap: HNSW (M 32, ef 256+) against exact 
 LEXICAL_OVERLAP = 0.6  # another analyser and IDF: many of the same papers, not the same order
 HYBRID_OVERLAP = 0.7
 NDCG_GAP = 0.05  # nDCG@10 of each mode on Milvus within this of the local index
-
-
-@contextlib.contextmanager
-def milvus_server(data: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A milvus-lite gRPC server on a loopback port, stopped by PID afterwards."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "milvus-lite server exited"
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        else:
-            pytest.fail("milvus-lite did not listen within 60 s")
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -95,26 +60,26 @@ def local(
 ) -> Searcher:
     folder = tmp_path_factory.mktemp("local") / "index"
     build_index([collection.corpus], folder, encoder=encoder)
-    return Searcher(PaperIndex.load(folder), encoder)
+    return Searcher(Snapshot.load(folder), encoder)
 
 
 @pytest.fixture(scope="module")
-def milvus(milvus_uri: str, local: Searcher, encoder: Encoder) -> MilvusSearcher:
+def milvus(milvus_uri: str, local: Searcher, encoder: Encoder) -> MilvusReader:
     """The same papers and embeddings, inserted into Milvus."""
     index = local.index
     papers = list(live_papers(index))
     vectors = np.stack([index.dense.vector(row) for row in range(len(papers))])
     target = MilvusTarget(milvus_uri, collection="scifact")
     build_collection(target, papers, vectors, encoder.name)
-    return MilvusSearcher(target, encoder)
+    return MilvusReader(target, target.connect(), encoder=encoder)
 
 
-def top_ids(searcher: Searcher | MilvusSearcher, query: str, mode: str) -> list[str]:
+def top_ids(searcher: Searcher | MilvusReader, query: str, mode: str) -> list[str]:
     hits = searcher.search(SearchRequest(query=query, mode=mode, limit=10)).hits
-    return [hit.paper.doc_id for hit in hits]
+    return [hit.paper.id for hit in hits]
 
 
-def overlaps(local: Searcher, milvus: MilvusSearcher, queries: list[str], mode: str) -> list[float]:
+def overlaps(local: Searcher, milvus: MilvusReader, queries: list[str], mode: str) -> list[float]:
     return [len(set(top_ids(local, q, mode)) & set(top_ids(milvus, q, mode))) / 10 for q in queries]
 
 
@@ -124,7 +89,7 @@ def overlaps(local: Searcher, milvus: MilvusSearcher, queries: list[str], mode: 
     [("dense", DENSE_OVERLAP), ("lexical", LEXICAL_OVERLAP), ("hybrid", HYBRID_OVERLAP)],
 )
 def test_top_10_agrees_with_the_local_index(
-    local: Searcher, milvus: MilvusSearcher, collection: Collection, mode: str, threshold: float
+    local: Searcher, milvus: MilvusReader, collection: Collection, mode: str, threshold: float
 ) -> None:
     queries = list(collection.queries.values())
     assert fmean(overlaps(local, milvus, queries, mode)) >= threshold
@@ -132,7 +97,7 @@ def test_top_10_agrees_with_the_local_index(
 
 @pytest.mark.slow
 def test_ndcg_on_milvus_is_close_to_local(
-    local: Searcher, milvus: MilvusSearcher, collection: Collection
+    local: Searcher, milvus: MilvusReader, collection: Collection
 ) -> None:
     ours = {report.mode: report.metrics["ndcg@10"] for report in evaluate(local, collection)}
     theirs = {report.mode: report.metrics["ndcg@10"] for report in evaluate(milvus, collection)}
@@ -140,8 +105,7 @@ def test_ndcg_on_milvus_is_close_to_local(
         assert abs(theirs[mode] - value) <= NDCG_GAP, (mode, value, theirs[mode])
 
 
-@pytest.mark.slow
-def test_filters_become_milvus_expressions(milvus: MilvusSearcher) -> None:
+def test_filters_become_milvus_expressions() -> None:
     assert filter_expression(Filters()) == ""
     expression = filter_expression(
         Filters(year_from=2020, categories=("cs.LG", 'a"b'), author="O'Neil_%")
@@ -150,17 +114,20 @@ def test_filters_become_milvus_expressions(milvus: MilvusSearcher) -> None:
         'year >= 2020 and year > 0 and ARRAY_CONTAINS_ANY(categories, ["cs.LG", "a\\"b"]) '
         'and authors_folded like "%o\'neil\\\\_\\\\%%"'
     )
+
+
+@pytest.mark.slow
+def test_a_filter_nothing_passes_leaves_nothing(milvus: MilvusReader) -> None:
     # SciFact has no years or categories: a year filter leaves nothing, as on the local index.
     result = milvus.search(SearchRequest(query="cancer", filters=Filters(year_from=2000)))
     assert result.hits == ()
 
 
 @pytest.mark.slow
-def test_the_api_serves_milvus_with_writes(milvus: MilvusSearcher, milvus_uri: str) -> None:
-    target = MilvusTarget(milvus_uri, collection="scifact")
+def test_the_api_serves_milvus_with_writes(milvus: MilvusReader, milvus_uri: str) -> None:
     settings = Settings(backend="milvus", milvus_uri=milvus_uri, milvus_collection="scifact",
                         write_token="t")  # fmt: skip
-    engine = Engine(None, milvus=target)
+    engine = Engine(BackendConfig(BackendName.milvus, uri=milvus_uri, collection="scifact"))
     engine.open()
     auth = {"Authorization": "Bearer t"}
     paper = {"title": "Quokka immunology", "abstract": "Quokka T cells respond to a new antigen."}
@@ -180,10 +147,9 @@ def test_the_api_serves_milvus_with_writes(milvus: MilvusSearcher, milvus_uri: s
 
 
 def test_a_missing_collection_is_a_clear_error(tmp_path: Path) -> None:
-    from papersift.search.backends.milvus.reader import MilvusError
-
+    config = BackendConfig(BackendName.milvus, uri=str(tmp_path / "lite.db"), collection="nope")
     with pytest.raises(MilvusError, match=r"no collection 'nope'.*papersift build"):
-        MilvusSearcher(MilvusTarget(str(tmp_path / "lite.db"), collection="nope"))
+        open_backend(config)
 
 
 @pytest.mark.slow
@@ -195,7 +161,7 @@ def test_a_milvus_that_goes_away_is_a_503_not_a_500(tmp_path: Path, encoder: Enc
     with milvus_server(tmp_path / "data") as (uri, process):
         target = MilvusTarget(uri, collection="gone")
         build_collection(target, papers, vectors, encoder.name)
-        engine = Engine(None, milvus=target)
+        engine = Engine(BackendConfig(BackendName.milvus, uri=uri, collection="gone"))
         engine.open()
         with TestClient(create_app(settings, engine)) as client:
             assert client.get("/api/search", params={"q": "quokka"}).status_code == 200

@@ -1,6 +1,6 @@
 """Child process of the crash test: applies numbered changes to an index and acknowledges each.
 
-`python -m tests.index.ingest_loop FOLDER POOL FIRST` applies change FIRST, FIRST + 1, ... until
+`python -m tests.helpers.ingest_loop FOLDER POOL FIRST` applies change FIRST, FIRST + 1, ... until
 killed, printing `ack N` once change N returned (it is then durable). `POOL` is a JSON file of
 real papers and their embeddings; `planned_change(n)` says what change n is, for the parent too.
 """
@@ -39,7 +39,7 @@ def planned_change(n: int, base_ids: list[str]) -> PlannedChange:
 def versioned(pool: list[Paper], doc_id: str, n: int) -> Paper:
     """The paper written for `doc_id` by change n (its title says which change wrote it)."""
     source = pool[n % len(pool)]
-    return dataclasses.replace(source, doc_id=doc_id, title=f"[v{n}] {source.title}")
+    return dataclasses.replace(source, id=doc_id, title=f"[v{n}] {source.title}")
 
 
 def main(folder: str, pool_file: str, first: int) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers.data import ROOT
 
 
 def free_port() -> int:
@@ -81,3 +81,32 @@ def wait_until_ready(process: subprocess.Popen[str], base: str, seconds: float =
             pass
         time.sleep(0.3)
     pytest.fail(f"server did not become ready in {seconds:.0f} s")
+
+
+@contextlib.contextmanager
+def milvus_server(data: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A milvus-lite gRPC server on a loopback port, stopped by PID afterwards."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert process.poll() is None, "milvus-lite server exited"
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            pytest.fail("milvus-lite did not listen within 60 s")
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

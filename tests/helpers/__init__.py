@@ -1,0 +1,1 @@
+"""Helpers the tests share: real data, real servers, reference implementations, checks."""
