@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from tqdm import tqdm
 
 from papersift.index.dense.dense_index import DenseIndex, DenseSettings
 from papersift.index.encoding.encoder import DEFAULT_MODEL, Encoder, Vectors
+from papersift.index.encoding.precomputed import Precomputed
 from papersift.index.encoding.ray import RayEncoding, encode_with_ray
 from papersift.index.lexical import BM25Parameters, LexicalIndex
 from papersift.index.lexical.tokenizer import Tokenizer, TokenizerSettings
@@ -59,24 +63,23 @@ def build_index(
     options: BuildOptions | None = None,
     encoder: Encoder | None = None,
     progress: bool = False,
+    precomputed: Precomputed | None = None,
 ) -> BuildReport:
-    """Read `corpus`, index it, and atomically make it the current index at `folder`."""
+    """Read `corpus`, index it, and atomically make it the current index at `folder`.
+    `precomputed` embeddings of the corpus are used where a spot check agrees with them."""
     options = options or BuildOptions()
     started = time.perf_counter()
     prepare_folder(Path(folder))  # a bad target fails now, not after an hour of encoding
-    papers, load_report = load_papers(list(corpus))
+    loading = _in_background(_encoder, options) if encoder is None else None
+    papers, load_report = load_papers(list(corpus))  # meanwhile (a first load exports the model)
     logger.info("loaded %d papers: %s", len(papers), load_report.summary())
-    encoder = encoder or Encoder(
-        options.model, options.precision, options.batch_size, options.runtime
-    )
-    tokenizer = Tokenizer(options.tokenizer)
-    token_lists = [
-        tokenizer.paper_terms(paper)
-        for paper in tqdm(papers, desc="tokenizing", unit="doc", disable=not progress)
-    ]
-    lexical = LexicalIndex.build(token_lists, options.bm25)
+    lexical = _lexical(papers, options, progress)
+    encoder = encoder or cast(Future[Encoder], loading).result()
     encode_started = time.perf_counter()
-    vectors = encode(encoder, [paper.text for paper in papers], options, progress)
+    texts = [paper.text for paper in papers]
+    vectors = precomputed.checked(texts, encoder) if precomputed is not None else None
+    if vectors is None:
+        vectors = encode(encoder, texts, options, progress)
     encode_seconds = time.perf_counter() - encode_started
     dense = DenseIndex.build(vectors, options.dense)
 
@@ -90,6 +93,35 @@ def build_index(
     generation = write_generation(Path(folder), write_files)
     seconds = time.perf_counter() - started
     return BuildReport(len(papers), load_report, seconds, encode_seconds, str(generation.parent))
+
+
+def _in_background(
+    load: Callable[[BuildOptions], Encoder], options: BuildOptions
+) -> Future[Encoder]:
+    """`load(options)` on a daemon thread: a build that fails meanwhile exits without waiting."""
+    future: Future[Encoder] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(load(options))
+        except BaseException as error:
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="model-loader", daemon=True).start()
+    return future
+
+
+def _encoder(options: BuildOptions) -> Encoder:
+    return Encoder(options.model, options.precision, options.batch_size, options.runtime)
+
+
+def _lexical(papers: Sequence[Paper], options: BuildOptions, progress: bool) -> LexicalIndex:
+    tokenizer = Tokenizer(options.tokenizer)
+    token_lists = [
+        tokenizer.paper_terms(paper)
+        for paper in tqdm(papers, desc="tokenizing", unit="doc", disable=not progress)
+    ]
+    return LexicalIndex.build(token_lists, options.bm25)
 
 
 def encode(

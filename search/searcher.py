@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 import numpy as np
 import numpy.typing as npt
@@ -54,8 +54,6 @@ class Searcher:
         self.runtime = runtime
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
-        # The encoder (ONNX Runtime or torch) releases the GIL, so the lexical leg runs alongside.
-        self._encoding_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
         if encoder is not None:
             index.check_encoder(encoder)
         if model is not None:
@@ -135,9 +133,11 @@ class Searcher:
         )
 
     def _start_encoding(self, request: SearchRequest) -> Future[Vector] | None:
+        """The query's embedding, encoded by the encoder's own thread (with any other queries in
+        flight) while this one scores the lexical leg."""
         if request.mode == Mode.lexical:
             return None
-        return self._encoding_pool.submit(self.encoder.encode_query, request.query)
+        return self.encoder.submit_query(request.query)
 
     @staticmethod
     def _fuse(lexical: Ranking | None, dense: Ranking | None, request: SearchRequest) -> Ranking:

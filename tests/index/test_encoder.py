@@ -1,9 +1,24 @@
 from __future__ import annotations
 
+import json
+import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from papersift.index.encoding.encoder import Encoder
+from papersift.index.encoding.batching import QueryBatcher
+from papersift.index.encoding.encoder import (
+    DEFAULT_MODEL,
+    Encoder,
+    TorchSentenceModel,
+    resolve_model,
+)
+from papersift.index.encoding.layout import ModelLayout, read_layout
+from papersift.index.encoding.onnx_export import exported
 from papersift.index.errors import EncoderError
 
 
@@ -63,34 +78,77 @@ def test_unknown_runtime_is_refused() -> None:
         Encoder(runtime="tensorrt")
 
 
-def test_lean_query_path_gives_sentence_transformers_own_vectors(encoder: Encoder) -> None:
+def test_the_onnx_path_gives_sentence_transformers_own_vectors(encoder: Encoder) -> None:
+    """papersift's ONNX path (tokenizer, ONNX Runtime, numpy pooling) against the library itself
+    on torch, on real titles and abstracts, padded, Unicode and over-long text."""
     from tests.helpers.data import demo_records
 
     if encoder.runtime != "onnx":
-        pytest.skip("the lean path is for ONNX models; this install encodes with torch")
-    assert encoder._lean_query is not None
+        pytest.skip("this install encodes with torch")
     records = demo_records(30)
     texts = [str(r["title"]) for r in records] + [
         "  padded query \t",
         "ΛCDM halos at z > 2 — Schrödinger-like équations",
         " ".join(str(r["abstract"]) for r in records[:3]),  # past 256 tokens: truncated alike
     ]
-    for text in texts:
-        np.testing.assert_allclose(
-            encoder._lean_query(text), encoder._encode([text])[0], rtol=0, atol=1e-5
-        )
+    library = TorchSentenceModel(resolve_model(encoder.name))
+    expected = library.encode(texts)
+    np.testing.assert_allclose(encoder.encode_documents(texts), expected, rtol=0, atol=1e-5)
+    for text, vector in zip(texts, expected, strict=True):
+        np.testing.assert_allclose(encoder.encode_query(text), vector, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(encoder.encode_queries(texts), expected, rtol=0, atol=1e-5)
 
 
-def test_lean_query_path_is_refused_where_it_would_differ(encoder: Encoder) -> None:
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize, Pooling
+def test_the_export_is_made_once_and_again_when_the_model_changes(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(resolve_model(DEFAULT_MODEL), model)
+    first = exported(model)
+    assert first is not None and exported(model) == first
+    (model / "README.md").write_text("a changed model folder")
+    assert exported(model) not in (None, first)
 
-    from papersift.index.encoding.lean_query import lean_query_encoder
 
-    transformer = encoder._model[0]
-    cls_pooled = SentenceTransformer(
-        modules=[transformer, Pooling(encoder.dimension, pooling_mode="cls"), Normalize()],
-        device="cpu",
-    )
-    assert lean_query_encoder(cls_pooled) is None
-    assert lean_query_encoder(Encoder(runtime="torch")._model) is None
+def test_models_papersift_does_not_run_itself_go_to_torch(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(resolve_model(DEFAULT_MODEL), model)
+    assert read_layout(model) == ModelLayout(256, False, "mean", True, 384)
+    pooling = model / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    pooling.write_text(json.dumps({**config, "pooling_mode_max_tokens": True}))
+    assert read_layout(model) is None  # mean and max together: not a stack it runs
+    assert exported(model) is None
+    with pytest.raises(EncoderError, match="cannot run on ONNX Runtime here"):
+        Encoder(str(model), runtime="onnx")
+
+
+def test_queries_that_arrive_together_share_a_model_call() -> None:
+    """The batcher's logic, with a stand-in model that holds its first call until 15 more
+    queries wait: they must then go in one call, each answered with its own vector."""
+    started, release = threading.Event(), threading.Event()
+    calls: list[list[str]] = []
+
+    def encode_batch(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        started.set()
+        release.wait(10)
+        return np.array([[float(text.split()[-1])] for text in texts], np.float32)
+
+    batcher = QueryBatcher(encode_batch)
+    with ThreadPoolExecutor(16) as pool:
+        first = pool.submit(batcher.encode, "query 0")
+        started.wait(10)
+        rest = [pool.submit(batcher.encode, f"query {n}") for n in range(1, 16)]
+        while len(batcher._waiting) < 15:  # all queued behind the first call
+            time.sleep(0.01)
+        release.set()
+        answers = [first.result(10), *(future.result(10) for future in rest)]
+    assert [len(call) for call in calls] == [1, 15]
+    assert [float(answer[0]) for answer in answers] == list(range(16))
+
+
+def test_a_failed_batch_fails_each_of_its_queries() -> None:
+    def broken(texts: list[str]) -> np.ndarray:
+        raise RuntimeError("model gone")
+
+    with pytest.raises(RuntimeError, match="model gone"):
+        QueryBatcher(broken).encode("anything")

@@ -1,0 +1,47 @@
+"""Embeddings made before (the demo corpus ships its own), used only once a few of them, made
+again now with the index's encoder, agree with them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from papersift.index.encoding.encoder import BUNDLED_NAMES, Encoder
+
+logger = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+SPOT_CHECKS = 8  # rows re-encoded, spread over the corpus
+AGREEMENT = 0.999  # least cosine between a stored and a fresh embedding (float16 keeps ~0.99999)
+
+
+@dataclass(frozen=True)
+class Precomputed:
+    """Embeddings of a corpus's texts, row for row, made by `model`."""
+
+    vectors: npt.NDArray[np.floating]
+    model: str
+
+    def checked(self, texts: list[str], encoder: Encoder) -> Vectors | None:
+        """The embeddings as float32 when they fit `texts` and `encoder`; None when they do not
+        (other rows, another model, or vectors that a fresh encoding disagrees with)."""
+        if len(self.vectors) != len(texts) or not _same_model(self.model, encoder.name):
+            logger.warning("precomputed embeddings do not fit (rows or model): encoding anew")
+            return None
+        if self.vectors.shape[1] != encoder.dimension:
+            return None
+        rows = np.linspace(0, len(texts) - 1, min(SPOT_CHECKS, len(texts))).astype(int)
+        fresh = encoder.encode_documents([texts[row] for row in rows])
+        stored = self.vectors[rows].astype(np.float32)
+        agreement = float((fresh * stored).sum(axis=1).min())
+        if agreement < AGREEMENT:
+            logger.warning("precomputed embeddings disagree (cosine %.4f): encoding", agreement)
+            return None
+        return np.ascontiguousarray(self.vectors, dtype=np.float32)
+
+
+def _same_model(first: str, second: str) -> bool:
+    return first == second or {first, second} <= BUNDLED_NAMES
