@@ -1,16 +1,21 @@
-"""The embedded demo corpus (1,000 arXiv abstracts) and where its index and other caches live."""
+"""The embedded demo corpus (8,000 real arXiv papers, shipped with their embeddings) and where
+its index and the other caches live."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from papersift.index.build import BuildOptions, BuildReport, build_index
 from papersift.index.cache import cache_dir
+from papersift.index.encoding.precomputed import Precomputed
 from papersift.index.errors import IndexLayerError
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.backends.interface import BackendConfig, BackendName
@@ -19,7 +24,18 @@ logger = logging.getLogger(__name__)
 
 
 def demo_corpus() -> Path:
-    return Path(str(resources.files("papersift.api") / "data" / "demo.jsonl.gz"))
+    return _data("demo.jsonl.gz")
+
+
+def demo_embeddings() -> Precomputed:
+    """The demo papers' embeddings by the bundled model (float16), row for row."""
+    about = json.loads(_data("demo.vectors.json").read_text(encoding="utf-8"))
+    vectors = np.load(_data("demo.vectors.npy"), allow_pickle=False)
+    return Precomputed(vectors, str(about["model"]))
+
+
+def _data(name: str) -> Path:
+    return Path(str(resources.files("papersift.api") / "data" / name))
 
 
 def demo_index_folder() -> Path:
@@ -32,6 +48,7 @@ def ensure_index(
     options: BuildOptions | None = None,
     progress: bool = True,
     on_build: Callable[[str], None] = logger.info,
+    precomputed: Precomputed | None = None,
 ) -> BuildReport | None:
     """Build `corpus` into `folder` unless a valid index is already there; None when reused.
     `on_build` hears, before a build starts, that one does."""
@@ -41,7 +58,7 @@ def ensure_index(
     except IndexLayerError as error:
         logger.info("building %s (%s)", folder, error)
     on_build(f"building the index of {corpus.name} into {folder} (first start only)")
-    return build_index([corpus], folder, options, progress=progress)
+    return build_index([corpus], folder, options, progress=progress, precomputed=precomputed)
 
 
 def with_demo(config: BackendConfig, say: Callable[[str], None] = logger.info) -> BackendConfig:
@@ -54,7 +71,7 @@ def with_demo(config: BackendConfig, say: Callable[[str], None] = logger.info) -
 def demo_index(say: Callable[[str], None] = logger.info) -> Path:
     """The demo index's folder, built into the cache on first use (`say` hears that it is)."""
     folder = demo_index_folder()
-    built = ensure_index(demo_corpus(), folder, on_build=say)
+    built = ensure_index(demo_corpus(), folder, on_build=say, precomputed=demo_embeddings())
     if built is not None:
         say(f"built the demo index in {built.seconds:.0f} s: {folder}")
     return folder

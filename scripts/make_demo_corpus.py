@@ -1,9 +1,12 @@
-"""Regenerate api/data/demo.jsonl.gz: 1,000 arXiv records sampled from ../shared/data/arxiv.
+"""Regenerate the demo corpus: real arXiv records sampled from ../shared/data/arxiv, and their
+embeddings by the bundled model, shipped so that a first start does not encode them.
 
-The sample is deterministic (every record whose id hashes into the lowest 1/130th, in file order)
-and keeps the arXiv metadata snapshot's own field names. arXiv metadata is CC0.
+    python scripts/make_demo_corpus.py ../shared/data/arxiv api/data
 
-    python scripts/make_demo_corpus.py ../shared/data/arxiv api/data/demo.jsonl.gz
+Writes `demo.jsonl.gz` (the arXiv metadata snapshot's field names; arXiv metadata is CC0),
+`demo.vectors.npy` (float16, row for row) and `demo.vectors.json` (the model, the rows). The
+sample is deterministic: per primary archive, the records whose id hashes lowest, up to that
+archive's share, so every main subject is there and every month of the source.
 """
 
 from __future__ import annotations
@@ -12,26 +15,56 @@ import gzip
 import hashlib
 import json
 import sys
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
-WANTED = 1000
-SHARE = 130
+import numpy as np
+
+from papersift.index.encoding.encoder import DEFAULT_MODEL, Encoder
+from papersift.index.papers.records import paper_from_record
+
+# Papers per primary archive: computer science leads, as in the source, with the physics
+# archives and a few others well represented.
+SHARES = {
+    "cs": 4400, "astro-ph": 1100, "cond-mat": 1000, "quant-ph": 600, "physics": 350,
+    "eess": 200, "gr-qc": 120, "hep-ph": 100, "math": 60, "stat": 40, "hep-th": 40,
+    "nlin": 30, "q-bio": 30,
+}  # fmt: skip
 
 
 def main(source: Path, target: Path) -> None:
-    chosen = []
+    chosen = choose(source)
+    target.mkdir(parents=True, exist_ok=True)
+    with gzip.open(target / "demo.jsonl.gz", "wt", encoding="utf-8", compresslevel=9) as out:
+        for record in chosen:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    texts = [paper_from_record(record).text for record in chosen]
+    vectors = Encoder(DEFAULT_MODEL).encode_documents(texts, progress=True)
+    np.save(target / "demo.vectors.npy", vectors.astype(np.float16))
+    about = {"model": DEFAULT_MODEL, "rows": len(chosen), "text": "title + ' ' + abstract"}
+    (target / "demo.vectors.json").write_text(json.dumps(about, indent=1) + "\n")
+    print(f"wrote {len(chosen)} records and their embeddings to {target}")
+
+
+def choose(source: Path) -> list[dict[str, Any]]:
+    """The sample, in source order."""
+    by_archive: dict[str, list[tuple[bytes, int, dict[str, Any]]]] = defaultdict(list)
+    position = 0
     for part in sorted(source.glob("part-*.jsonl.gz")):
         with gzip.open(part, "rt", encoding="utf-8") as lines:
             for line in lines:
                 record = json.loads(line)
-                digest = hashlib.sha256(record["id"].encode()).digest()
-                if int.from_bytes(digest[:4], "big") % SHARE == 0:
-                    chosen.append(record)
-    chosen = chosen[:WANTED]
-    with gzip.open(target, "wt", encoding="utf-8", compresslevel=9) as out:
-        for record in chosen:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"wrote {len(chosen)} records to {target}")
+                archive = record["categories"].split()[0].split(".")[0]
+                if archive in SHARES:
+                    key = hashlib.sha256(record["id"].encode()).digest()
+                    by_archive[archive].append((key, position, record))
+                position += 1
+    picked = [
+        entry for archive, entries in by_archive.items()
+        for entry in sorted(entries, key=lambda entry: entry[0])[: SHARES[archive]]
+    ]  # fmt: skip
+    return [record for _, _, record in sorted(picked, key=lambda entry: entry[1])]
 
 
 if __name__ == "__main__":

@@ -41,9 +41,9 @@ def test_every_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     vision = namespace["vision"]
     assert vision and all("cs.CV" in hit.paper.categories for hit in vision)
     assert all(hit.paper.year >= 2025 for hit in vision)
-    assert [hit.id for hit in namespace["by_author"]] == ["2503.15169"]
+    assert [hit.id for hit in namespace["by_author"]] == ["2503.13004"]
     neighbours = [hit.id for hit in namespace["neighbours"]]
-    assert len(neighbours) == 3 and "2503.14671" not in neighbours
+    assert len(neighbours) == 3 and "2503.13111" not in neighbours
     report = namespace["report"]  # the last change: the delete
     assert report.deleted == ("my-paper-1",)
     assert report.missing == ("not-there",)

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from papersift.index.storage.snapshot import Snapshot
 from tests.helpers.servers import served, serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -25,14 +26,14 @@ def live_server(sample_index_folder: Path) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_serve_says_its_url_once_listening_then_that_it_is_ready(
-    sample_index_folder: Path,
+    sample_index_folder: Path, sample_index: Snapshot
 ) -> None:
     with serving(sample_index_folder) as server:
         pass
     said = [line for line in server.printed if line.startswith("papersift: ")]
     port = server.base.rsplit(":", 1)[1]
     assert said[0] == f"papersift: serving http://localhost:{port}/  (API docs: /docs)"
-    assert said[1].startswith("papersift: ready: 252 papers from ")
+    assert said[1].startswith(f"papersift: ready: {sample_index.size} papers from ")
     assert not any("first start" in line for line in said)  # a given index is never built
 
 

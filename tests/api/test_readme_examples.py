@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from papersift.api.demo import demo_corpus, demo_index_folder, ensure_index
+from papersift.api.demo import demo_index
 from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings
@@ -34,8 +34,7 @@ def option_values(command: list[str], flag: str) -> list[str]:
 def test_every_curl_example_works_on_the_demo_server(tmp_path: Path) -> None:
     commands = curl_commands()
     assert len(commands) >= 11
-    demo = demo_index_folder()
-    ensure_index(demo_corpus(), demo)  # the demo corpus, built into the test cache on first use
+    demo = demo_index()  # the demo corpus, built into the test cache on first use, as make run does
     folder = tmp_path / "demo-index"  # a copy: the write examples must not change the cached one
     shutil.copytree(demo, folder)
     engine = Engine(BackendConfig(index=folder))

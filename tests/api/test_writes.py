@@ -86,7 +86,8 @@ def test_put_adds_a_searchable_paper(client: TestClient) -> None:
     assert paper["categories"] == ["physics.geo-ph", "q-bio.PE"]
     for mode in ("lexical", "dense", "hybrid"):
         assert top_ids(client, "wombat burrow acoustics", mode)[0] == "w-1"
-    filtered = client.get("/api/search", params={"q": "wombat", "category": "q-bio.PE"}).json()
+    params = {"q": "wombat", "category": "q-bio.PE", "mode": "lexical"}  # the word, filtered
+    filtered = client.get("/api/search", params=params).json()
     assert [hit["id"] for hit in filtered["hits"]] == ["w-1"]
     assert client.get("/api/stats").json()["pending_changes"] == 1
     assert client.get("/api/papers/w-1/similar").status_code == 200

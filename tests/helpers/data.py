@@ -14,7 +14,7 @@ from papersift.api.demo import demo_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(os.environ.get("PAPERSIFT_SHARED_DATA", ROOT.parent / "shared" / "data"))
-SAMPLE_STEP = 4  # every 4th demo record: 250 papers spread over all subjects
+SAMPLE_STEP = 32  # every 32nd demo record: 253 papers spread over all subjects
 # Papers whose text would run as markup if the page did not escape it.
 HOSTILE_PAPERS: list[dict[str, object]] = [
     {"id": "xss-1", "title": "<script>window.pwned = 1</script> Robust quokka detection",
