@@ -22,7 +22,8 @@ from typing import Any
 from papersift.index.build import BuildOptions, build_index
 from papersift.index.dense.dense_index import DenseKind, DenseSettings
 from papersift.index.encoding.encoder import DEFAULT_MODEL
-from papersift.index.papers.paper import Paper, paper_from_record
+from papersift.index.papers.paper import Paper
+from papersift.index.papers.records import paper_from_record
 from papersift.index.storage.live import ChangeReport, LiveIndex
 from papersift.search.hits import Hit
 from papersift.search.requests import Filters, Fusion, Mode, SearchRequest

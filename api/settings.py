@@ -13,8 +13,10 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from papersift.api.http.guard import GuardSettings
+from papersift.api.sources import seconds_of, sets_of
 from papersift.index.storage.live import COMPACT_AFTER
 from papersift.search.backends.interface import BackendConfig, BackendName
+from papersift.search.sync import ARXIV_ENDPOINT, SyncRequest
 
 SHORT_TOKEN = 16  # characters; a shorter write token is warned about at start
 
@@ -87,6 +89,38 @@ class Settings(BaseSettings):
         description="Rows added or deleted before the update log is folded into the index files.",
     )
 
+    state_folder: Path | None = Field(
+        default=None,
+        description="Where papersift keeps its own state for a Milvus collection (sync progress, "
+        "subscriptions); the local backend keeps it in the index folder.",
+    )
+    sync: list[str] = Field(
+        default_factory=list,
+        description='Sources `serve` keeps the index current from, e.g. ["arxiv:cs"] (arxiv, or '
+        "arxiv:SET); none: no syncing.",
+    )
+    sync_every: str = Field(
+        default="6h", description="How often `serve` syncs: 30m, 6h, 1d (it also syncs at start)."
+    )
+    sync_endpoint: str = Field(
+        default=ARXIV_ENDPOINT, description="The OAI-PMH base URL to sync from."
+    )
+    sync_delay: float = Field(
+        default=3.0, ge=0, description="Seconds between OAI-PMH requests (arXiv asks for 3)."
+    )
+
+    @field_validator("sync", mode="after")
+    @classmethod
+    def _known_sources(cls, sources: list[str]) -> list[str]:
+        sets_of(sources)  # a ValueError names the bad one
+        return sources
+
+    @field_validator("sync_every", mode="after")
+    @classmethod
+    def _a_duration(cls, every: str) -> str:
+        seconds_of(every)
+        return every
+
     @field_validator("write_token", mode="after")
     @classmethod
     def _blank_token_disables_writes(cls, token: SecretStr | None) -> SecretStr | None:
@@ -129,4 +163,14 @@ def backend_config(settings: Settings) -> BackendConfig:
         model=settings.model,
         runtime=settings.runtime,
         compact_after=settings.compact_after,
+        state=settings.state_folder,
+    )
+
+
+def sync_request(settings: Settings) -> SyncRequest | None:
+    """What `serve` syncs (None: nothing)."""
+    if not settings.sync:
+        return None
+    return SyncRequest(
+        sets_of(settings.sync), None, None, settings.sync_endpoint, settings.sync_delay
     )

@@ -4,6 +4,7 @@ docs/cli.md every option, and mkdocs.yml's navigation every page of docs/."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import typer.main
@@ -15,14 +16,24 @@ from tests.helpers.data import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CLI_PAGE = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-COMMANDS = {"build", "search", "eval", "serve", "add", "delete", "compact"}
+COMMANDS = {"build", "search", "eval", "serve", "add", "delete", "compact", "sync arxiv"}
+
+
+def commands(group: Any, prefix: str = "") -> dict[str, Any]:
+    """Every command, sub-commands by their full name (`sync arxiv`)."""
+    found: dict[str, Any] = {}
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):  # a group (typer's own click types)
+            found.update(commands(command, f"{prefix}{name} "))
+        else:
+            found[f"{prefix}{name}"] = command
+    return found
 
 
 def command_options() -> dict[str, list[str]]:
     """Every long option (`--index`, `--no-explain`, ...) of every command, by command."""
-    group = typer.main.get_command(app)
-    commands = group.commands  # type: ignore[attr-defined]
-    assert set(commands) == COMMANDS
+    every = commands(typer.main.get_group(app))
+    assert set(every) == COMMANDS
     return {
         name: [
             option
@@ -30,7 +41,7 @@ def command_options() -> dict[str, list[str]]:
             for option in [*parameter.opts, *parameter.secondary_opts]
             if option.startswith("--") and option != "--help"
         ]
-        for name, command in commands.items()
+        for name, command in every.items()
     }
 
 

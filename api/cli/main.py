@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from papersift.api.cli import indexing, searching, serving
+from papersift.api.cli.syncing import sync_app
 from papersift.index.encoding.ray import LOCAL as LOCAL_RAY
 from papersift.index.errors import IndexLayerError
 from papersift.search.errors import SearchLayerError
@@ -44,6 +45,7 @@ app.command()(serving.serve)
 app.command()(indexing.add)
 app.command()(indexing.delete)
 app.command()(indexing.compact)
+app.add_typer(sync_app, name="sync")
 
 
 def ray_address_given(argv: list[str]) -> list[str]:

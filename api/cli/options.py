@@ -21,7 +21,7 @@ IndexOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 BackendOption = Annotated[
     BackendName | None,
-    typer.Option(help="local: an index folder; milvus: a Milvus collection [default: local]."),
+    typer.Option(help="local: an index folder; milvus: a Milvus collection (default: local)."),
 ]
 MilvusUriOption = Annotated[
     str | None, typer.Option(help="Milvus URI for --backend milvus (or PAPERSIFT_MILVUS_URI).")
@@ -30,7 +30,7 @@ MilvusTokenOption = Annotated[
     str | None, typer.Option(help="Milvus token (or PAPERSIFT_MILVUS_TOKEN).")
 ]
 MilvusCollectionOption = Annotated[
-    str | None, typer.Option(help="Milvus collection alias [default: papersift].")
+    str | None, typer.Option(help="Milvus collection alias (default: papersift).")
 ]
 
 

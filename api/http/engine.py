@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from papersift.api.demo import with_demo
 from papersift.index.encoding.encoder import Encoder
@@ -16,6 +17,7 @@ from papersift.index.errors import IndexLayerError
 from papersift.search.backends.interface import Backend, BackendConfig, Reader, Writer
 from papersift.search.backends.registry import open_backend
 from papersift.search.errors import SearchLayerError
+from papersift.search.sync_state import last_sync
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,18 @@ class Engine:
         if self._failure is not None:
             raise NotReadyError(f"the index failed to load: {self._failure}")
         raise NotReadyError("the index is still loading; try again in a moment")
+
+    @property
+    def backend(self) -> Backend:
+        """The opened backend (NotReadyError before)."""
+        _ = self.reader
+        assert self._backend is not None
+        return self._backend
+
+    def last_sync(self) -> dict[str, Any] | None:
+        """How the index's last arXiv sync ended (None: it never synced)."""
+        state = self.backend.state
+        return last_sync(state) if state is not None else None
 
     @property
     def writer(self) -> Writer | None:

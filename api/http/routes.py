@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: the endpoints are closures whose a
 limits from the settings, which FastAPI must be able to evaluate.
 """
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -42,6 +43,7 @@ def get_reader(request: Request) -> Reader:
 
 
 ReaderDep = Annotated[Reader, Depends(get_reader)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 # A paper's id in a path: old-style arXiv ids hold a slash (hep-th/9901001), so it may too.
 IdPath = Annotated[PaperId, PathParam(alias="id", description="The paper's id.")]
 
@@ -118,9 +120,10 @@ def build_router(settings: Settings) -> APIRouter:
         return PaperOut(**record)
 
     @router.get("/api/stats", response_model=StatsResponse, tags=["service"])
-    def stats(reader: ReaderDep) -> StatsResponse:
-        """What is being served: backend, size, model, format, build time, bytes per part."""
-        return StatsResponse.model_validate(reader.stats())
+    def stats(reader: ReaderDep, engine: EngineDep) -> StatsResponse:
+        """What is being served: backend, size, model, format, build time, bytes per part, and
+        how the last sync went."""
+        return StatsResponse.model_validate({**asdict(reader.stats()), "sync": engine.last_sync()})
 
     return router
 

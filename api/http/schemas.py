@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from papersift.index.papers.dates import iso_date
 from papersift.index.papers.paper import MAX_ID_LENGTH, id_problem, safe_url
 from papersift.search.backends.interface import BackendName
 from papersift.search.hits import Hit, SearchResult
@@ -23,6 +24,12 @@ def valid_id(value: str) -> str:
 def http_url(value: str | None) -> str | None:
     if value is not None and safe_url(value) != value:
         raise ValueError("must be an absolute http or https URL")
+    return value
+
+
+def a_date(value: str | None) -> str | None:
+    if value is not None and iso_date(value) is None:
+        raise ValueError("must be a date like 2025-03-14 (or 2025-03, or 2025)")
     return value
 
 
@@ -75,6 +82,8 @@ class SnippetOut(BaseModel):
 
 
 class PaperOut(BaseModel):
+    """A paper as stored. Dates are ISO 8601 at the precision known (2025-03-14, or 2025-03)."""
+
     id: str
     title: str
     abstract: str
@@ -82,6 +91,12 @@ class PaperOut(BaseModel):
     categories: list[str]
     year: int | None
     url: str | None
+    published: str | None = Field(default=None, description="When its first version appeared.")
+    updated: str | None = Field(default=None, description="When it last changed.")
+    doi: str | None = None
+    journal_ref: str | None = None
+    comments: str | None = None
+    license: str | None = None
 
 
 class HitOut(BaseModel):
@@ -93,6 +108,7 @@ class HitOut(BaseModel):
     year: int | None
     categories: list[str]
     url: str | None
+    published: str | None = Field(default=None, description="When its first version appeared.")
     snippet: SnippetOut | None
     explain: ExplainOut | None = None
 
@@ -109,6 +125,7 @@ class HitOut(BaseModel):
             year=paper.year,
             categories=list(paper.categories),
             url=paper.url,
+            published=paper.published,
             snippet=SnippetOut(text=snippet.text, highlights=list(snippet.highlights))
             if snippet
             else None,
@@ -163,9 +180,21 @@ class SimilarResponse(BaseModel):
     hits: list[HitOut]
 
 
-class StatsResponse(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class SyncOut(BaseModel):
+    """How the last arXiv sync went."""
 
+    started_at: str
+    ended_at: str | None = Field(description="None while it runs (or if it was killed).")
+    endpoint: str
+    error: str | None = Field(default=None, description="Why it stopped early (None: it finished).")
+    report: dict[str, int | float | dict[str, int]] = Field(
+        default_factory=dict,
+        description="added, replaced, deleted, unchanged, records, pages, skipped (by reason), "
+        "seconds",
+    )
+
+
+class StatsResponse(BaseModel):
     backend: BackendName = Field(description="local (index folder) or milvus (a collection).")
     documents: int
     pending_changes: int = Field(description="Rows changed since the files were last compacted.")
@@ -180,6 +209,7 @@ class StatsResponse(BaseModel):
     log_damage: list[str] = Field(
         description="Bad update-log lines found or set aside (empty when all is well)."
     )
+    sync: SyncOut | None = Field(default=None, description="The last arXiv sync (None: never).")
 
 
 class ErrorDetail(BaseModel):
@@ -206,6 +236,16 @@ class PaperIn(BaseModel):
     url: Annotated[str | None, AfterValidator(http_url)] = Field(
         default=None, max_length=2_000, description="An http or https URL."
     )
+    published: Annotated[str | None, AfterValidator(a_date)] = Field(
+        default=None, max_length=40, description="When its first version appeared (ISO date)."
+    )
+    updated: Annotated[str | None, AfterValidator(a_date)] = Field(
+        default=None, max_length=40, description="When it last changed (ISO date)."
+    )
+    doi: str | None = Field(default=None, max_length=300)
+    journal_ref: str | None = Field(default=None, max_length=1_000)
+    comments: str | None = Field(default=None, max_length=2_000)
+    license: str | None = Field(default=None, max_length=300)
 
 
 class UpsertBody(BaseModel):

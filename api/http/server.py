@@ -10,7 +10,9 @@ import uvicorn
 
 from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
-from papersift.api.settings import Settings, backend_config, startup_warnings
+from papersift.api.http.scheduler import SyncSchedule
+from papersift.api.settings import Settings, backend_config, startup_warnings, sync_request
+from papersift.api.sources import seconds_of
 from papersift.search.backends.interface import BackendName
 
 Say = Callable[[str], None]
@@ -41,7 +43,9 @@ def run_server(settings: Settings, say: Say) -> None:
         say(f"warning: {warning}")
     engine = Engine(backend_config(settings), say=say)
     if settings.index is not None or settings.backend != BackendName.local:
-        engine.open()  # a given index is checked before the port opens; the demo builds later
+        engine.open()  # a given index is checked before the port opens
+    else:
+        engine.start()  # the demo's index (built on a first start) loads while uvicorn starts
     app = create_app(settings, engine)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
 
@@ -50,6 +54,9 @@ def run_server(settings: Settings, say: Say) -> None:
         say(f"serving http://{shown}:{settings.port}/  (API docs: /docs)")
         threading.Thread(target=_say_when_ready, args=(engine, say), daemon=True).start()
 
+    request = sync_request(settings)
+    if request is not None:
+        SyncSchedule(engine, request, seconds_of(settings.sync_every), say).start()
     AnnouncingServer(config, listening).run()
 
 

@@ -7,18 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 
-from papersift.api.http.engine import Engine
 from papersift.api.http.guard import token_problem
-from papersift.api.http.routes import IdPath, get_engine
+from papersift.api.http.routes import EngineDep, IdPath
 from papersift.api.http.schemas import ChangeOut, ErrorResponse, PaperIn, UpsertBody
 from papersift.api.settings import Settings
-from papersift.index.papers.paper import Paper, RecordError, paper_from_record
+from papersift.index.papers.paper import Paper
+from papersift.index.papers.records import RecordError, paper_from_record
 from papersift.index.storage.live import ChangeReport
 from papersift.search.backends.interface import Writer
 from papersift.search.errors import PaperNotFoundError, QueryError
 
 ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422, 503)}
-EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 class WriteDeniedError(Exception):

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from papersift.index.errors import CorpusError
-from papersift.index.papers.paper import (
+from papersift.index.papers.paper import Paper
+from papersift.index.papers.records import (
     ABSTRACT_FIELDS,
     ID_FIELDS,
-    Paper,
     RecordError,
     dropped_fields,
     paper_from_record,

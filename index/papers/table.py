@@ -18,15 +18,18 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from papersift.index.papers.dates import arxiv_month
 from papersift.index.papers.paper import Paper
 
 PAPERS_FILE = "papers.jsonl"
 OFFSETS_FILE = "papers.offsets.npy"
 YEARS_FILE = "papers.years.npy"
+DATES_FILE = "papers.dates.npy"  # first published, as YYYYMMDD (day or month 00 where unknown)
 CATEGORIES_FILE = "papers.categories.json"
 CATEGORY_ROWS_FILE = "papers.categories.npz"
 IDS_FILE = "papers.ids.json"
 NO_YEAR = 0
+NO_DATE = 0
 
 
 class PaperTable:
@@ -47,6 +50,7 @@ class PaperTable:
         self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
         self.ids: list[str] = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
         self.rows_by_id = {doc_id: row for row, doc_id in enumerate(self.ids)}
+        self.dates = _dates(folder, self.ids, self.years)
         self.built_rows = len(self.offsets) - 1
         self.added: tuple[Paper, ...] = ()
         self.added_rows_by_id: dict[str, int] = {}
@@ -66,11 +70,13 @@ class PaperTable:
         rows_by_id = dict(self.added_rows_by_id)
         rows_by_id.update((paper.id, first + i) for i, paper in enumerate(papers))
         new_years = np.array([paper.year or NO_YEAR for paper in papers], dtype=self.years.dtype)
+        new_dates = np.array([date_key(paper) for paper in papers], dtype=np.int32)
         live = (
             None if self.live is None else np.concatenate([self.live, np.ones(len(papers), bool)])
         )
         years = np.concatenate([self.years, new_years])
-        return self._derived(self.added + tuple(papers), rows_by_id, live, years)
+        dates = np.concatenate([self.dates, new_dates])
+        return self._derived(self.added + tuple(papers), rows_by_id, live, years, dates)
 
     def with_removed(self, rows: Sequence[int]) -> PaperTable:
         """A new store where `rows` are deleted."""
@@ -80,7 +86,7 @@ class PaperTable:
         rows_by_id = {
             doc_id: row for doc_id, row in self.added_rows_by_id.items() if doc_id not in gone
         }
-        return self._derived(self.added, rows_by_id, live, self.years)
+        return self._derived(self.added, rows_by_id, live, self.years, self.dates)
 
     def _derived(
         self,
@@ -88,13 +94,14 @@ class PaperTable:
         added_rows_by_id: dict[str, int],
         live: npt.NDArray[np.bool_] | None,
         years: npt.NDArray[np.int16],
+        dates: npt.NDArray[np.int32],
     ) -> PaperTable:
         store = object.__new__(PaperTable)
         store.__dict__.update(
             {name: value for name, value in self.__dict__.items() if name not in CACHED}
         )
         store.added, store.added_rows_by_id = added, added_rows_by_id
-        store.live, store.years = live, years
+        store.live, store.years, store.dates = live, years, dates
         return store
 
     def _record(self, row: int) -> dict[str, object]:
@@ -178,6 +185,7 @@ def write_papers(folder: Path, papers: Iterable[Paper]) -> list[str]:
     offsets = [0]
     ids: list[str] = []
     years: list[int] = []
+    dates: list[int] = []
     categories: list[tuple[str, ...]] = []
     with (folder / PAPERS_FILE).open("wb") as handle:
         for paper in papers:
@@ -186,10 +194,12 @@ def write_papers(folder: Path, papers: Iterable[Paper]) -> list[str]:
             offsets.append(offsets[-1] + len(line))
             ids.append(paper.id)
             years.append(paper.year or NO_YEAR)
+            dates.append(date_key(paper))
             categories.append(paper.categories)
     np.save(folder / OFFSETS_FILE, np.asarray(offsets, dtype=np.int64))
     (folder / IDS_FILE).write_text(json.dumps(ids, ensure_ascii=False), encoding="utf-8")
     np.save(folder / YEARS_FILE, np.asarray(years, dtype=np.int16))
+    np.save(folder / DATES_FILE, np.asarray(dates, dtype=np.int32))
     names, matrix = _category_matrix(categories)
     (folder / CATEGORIES_FILE).write_text(json.dumps(names), encoding="utf-8")
     sparse.save_npz(folder / CATEGORY_ROWS_FILE, matrix, compressed=False)
@@ -198,9 +208,35 @@ def write_papers(folder: Path, papers: Iterable[Paper]) -> list[str]:
         OFFSETS_FILE,
         IDS_FILE,
         YEARS_FILE,
+        DATES_FILE,
         CATEGORIES_FILE,
         CATEGORY_ROWS_FILE,
     ]
+
+
+def date_key(paper: Paper) -> int:
+    """The paper's first publication date as a sortable YYYYMMDD number (00 for an unknown day
+    or month; 0 when nothing is known but maybe a year, then YYYY0000)."""
+    if paper.published:
+        parts = [int(part) for part in paper.published.split("-")[:3]]
+        year, month, day = (*parts, 0, 0)[:3]
+        return year * 10000 + month * 100 + day
+    return (paper.year or 0) * 10000
+
+
+def _dates(folder: Path, ids: Sequence[str], years: npt.NDArray[np.int16]) -> npt.NDArray[np.int32]:
+    """The saved dates; for an index written before they were, the month of each arXiv id,
+    else the year."""
+    path = folder / DATES_FILE
+    if path.is_file():
+        saved: npt.NDArray[np.int32] = np.load(path, allow_pickle=False)
+        return saved
+    months = (arxiv_month(doc_id) for doc_id in ids)
+    keys = [
+        int(month.replace("-", "")) * 100 if month else int(year) * 10000
+        for month, year in zip(months, years.tolist(), strict=True)
+    ]
+    return np.asarray(keys, dtype=np.int32)
 
 
 def _category_matrix(

@@ -35,6 +35,7 @@ class BackendConfig:
     model: str | None = None  # the query model: the index's own when None
     runtime: str = "auto"  # the encoder runtime
     compact_after: int = COMPACT_AFTER  # local: rows changed before the log is folded into files
+    state: Path | None = None  # remote: where papersift keeps its own state (sync, subscriptions)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,10 @@ class Writer(Protocol):
 
 @dataclass(frozen=True)
 class Backend:
-    """An opened index: its reader, and its writer (None where it is read-only)."""
+    """An opened index: its reader, its writer (None where it is read-only), and the folder for
+    papersift's own state beside it (the index folder itself, for the local backend; None where
+    none was given)."""
 
     reader: Reader
     writer: Writer | None
+    state: Path | None = None

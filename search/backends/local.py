@@ -18,7 +18,7 @@ def open_backend(config: BackendConfig) -> Backend:
     folder = _folder(config)
     live = LiveIndex(folder, compact_after=config.compact_after)
     searcher = Searcher(live, model=config.model, runtime=config.runtime)
-    return Backend(reader=searcher, writer=live)
+    return Backend(reader=searcher, writer=live, state=folder)
 
 
 def build(corpus: Sequence[Path], config: BackendConfig, options: BuildOptions) -> BuildReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -110,3 +111,29 @@ def milvus_server(data: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def oai_repository(plan: dict[str, object], folder: Path) -> Iterator[str]:
+    """The test OAI-PMH repository (tests/helpers/oai_server.py) serving `plan` on a loopback
+    port, stopped by PID afterwards; yields its base URL."""
+    port = free_port()
+    plan_file = folder / f"oai-plan-{port}.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.oai_server", str(port), str(plan_file)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, "the OAI-PMH test server exited"
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "the OAI-PMH test server did not listen"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/oai"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

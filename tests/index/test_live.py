@@ -13,7 +13,8 @@ import pytest
 from papersift.index.build import build_index
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.errors import IndexBusyError, IndexCorruptError
-from papersift.index.papers.paper import Paper, paper_from_record
+from papersift.index.papers.paper import Paper
+from papersift.index.papers.records import paper_from_record
 from papersift.index.storage.changes import live_papers
 from papersift.index.storage.live import LiveIndex
 from papersift.index.storage.snapshot import Snapshot

@@ -2,14 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from papersift.index.papers.paper import (
-    Paper,
-    RecordError,
-    dropped_fields,
-    id_problem,
-    paper_from_record,
-    year_from_arxiv_id,
-)
+from papersift.index.papers.dates import iso_date, year_from_arxiv_id
+from papersift.index.papers.paper import Paper, id_problem
+from papersift.index.papers.records import RecordError, dropped_fields, paper_from_record
 
 
 def test_arxiv_snapshot_record_becomes_a_paper() -> None:
@@ -30,7 +25,41 @@ def test_arxiv_snapshot_record_becomes_a_paper() -> None:
         categories=("cs.CV", "cs.RO"),
         year=2025,
         url="https://arxiv.org/abs/2503.11731",
+        published="2025-03",  # the month of its id: all the snapshot's lines say of it
     )
+
+
+def test_an_oai_style_arxiv_record_keeps_its_dates_and_references() -> None:
+    record = {
+        "id": "0806.4129", "title": "Gauge Fixing", "abstract": "In a previous paper...",
+        "created": "2008-06-25", "updated": "2014-12-12", "doi": "10.1063/1.3536454",
+        "journal-ref": "AIP Conf.Proc.1316:466-477,2010", "comments": "15 pages",
+        "license": "http://arxiv.org/licenses/nonexclusive-distrib/1.0/",
+    }  # fmt: skip
+    paper = paper_from_record(record)
+    assert (paper.published, paper.updated, paper.year) == ("2008-06-25", "2014-12-12", 2008)
+    assert (paper.doi, paper.journal_ref, paper.comments) == (
+        "10.1063/1.3536454", "AIP Conf.Proc.1316:466-477,2010", "15 pages"
+    )  # fmt: skip
+    assert Paper.from_stored(paper.to_record()) == paper
+    stored = paper_from_record({"id": "p", "title": "t"}).to_record()
+    assert "doi" not in stored and "published" not in stored  # kept only where known
+
+
+@pytest.mark.parametrize(
+    ("value", "date"),
+    [
+        ("2025-03-14", "2025-03-14"),
+        ("2025-03", "2025-03"),
+        ("2025-03-14T10:00:00Z", "2025-03-14"),
+        ("Mon, 2 Apr 2007 19:18:42 GMT", "2007-04-02"),
+        ("2025-13", None),
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_dates_are_read_as_iso_at_their_precision(value: str | None, date: str | None) -> None:
+    assert iso_date(value) == date
 
 
 def test_beir_record_uses_id_and_text() -> None:

@@ -20,7 +20,7 @@ from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings
 from papersift.index.build import build_index
 from papersift.index.encoding.encoder import Encoder
-from papersift.index.papers.paper import paper_from_record
+from papersift.index.papers.records import paper_from_record
 from papersift.index.storage.changes import live_papers
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.backends.interface import BackendConfig, BackendName

@@ -33,7 +33,7 @@ def open_backend(config: BackendConfig) -> Backend:
     target = target_of(config)
     client = target.connect()
     reader = MilvusReader(target, client, config.model, config.runtime)
-    return Backend(reader=reader, writer=MilvusWriter(target, client))
+    return Backend(reader=reader, writer=MilvusWriter(target, client), state=config.state)
 
 
 def build(corpus: Sequence[Path], config: BackendConfig, options: BuildOptions) -> BuildReport:
