@@ -98,13 +98,14 @@ def _export(model_folder: Path, staging: Path, layout: ModelLayout) -> None:
         from sentence_transformers import SentenceTransformer
 
         reference = SentenceTransformer(str(model_folder), device="cpu")
-        transformer = reference[0].auto_model.eval()
+        first: Any = reference[0]  # its Transformer module (the stubs type modules loosely)
+        transformer = first.auto_model.eval()
         features = reference.tokenize(["an example", "a second, longer example sentence"])
         names = ("input_ids", "attention_mask", "token_type_ids")
         axes = {name: {0: "batch", 1: "tokens"} for name in (*names, "last_hidden_state")}
         with torch.no_grad():
             torch.onnx.export(
-                transformer,
+                _by_name(torch, transformer),
                 tuple(features[name] for name in names),
                 str(staging / MODEL_FILE),
                 input_names=list(names),
@@ -117,6 +118,24 @@ def _export(model_folder: Path, staging: Path, layout: ModelLayout) -> None:
     shutil.copyfile(model_folder / TOKENIZER_FILE, staging / TOKENIZER_FILE)
     (staging / LAYOUT_FILE).write_text(json.dumps(layout.to_dict()), encoding="utf-8")
     _check(staging, np.asarray(expected, np.float32))
+
+
+def _by_name(torch: Any, transformer: Any) -> Any:
+    """The transformer as a module of exactly the three inputs, passed by name (its forward's
+    positional order differs between transformers releases), giving its last hidden state."""
+
+    class ByName(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            output = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return output.last_hidden_state
+
+    return ByName().eval()
 
 
 def _check(staging: Path, expected: Any) -> None:
