@@ -45,3 +45,6 @@ class SearchResult:
     total: int
     took_ms: float
     query_terms: tuple[str, ...] = ()
+    # How each leg's scores for this query spread over the whole corpus, in a z-score hybrid:
+    # (lexical mean, lexical std, dense mean, dense std). None where unknown.
+    spread: tuple[float, float, float, float] | None = None

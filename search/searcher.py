@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy.typing as npt
 
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.paper import Paper
+from papersift.index.ranking import top_n
 from papersift.index.storage.live import LiveIndex
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.backends.interface import BackendName, IndexStats
@@ -24,12 +26,15 @@ from papersift.search.fusion import (
     z_score_fusion,
 )
 from papersift.search.hits import Hit, LegScore, SearchResult
-from papersift.search.requests import Fusion, Mode, SearchRequest, leg_depths, validate
+from papersift.search.requests import Filters, Fusion, Mode, SearchRequest, leg_depths, validate
 from papersift.search.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
 
 Vector = npt.NDArray[np.float32]
+Vectors = npt.NDArray[np.float32]
+Scores = npt.NDArray[np.float64]
+COSINE_BLOCK = 65_536  # stored embeddings read back at a time by `nearest`
 
 
 class Searcher:
@@ -93,7 +98,40 @@ class Searcher:
             index, fused.rows[page], fused.scores[page], request.offset, lexical, dense, terms
         )
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResult(request, hits, len(fused), took_ms, terms)
+        return SearchResult(request, hits, len(fused), took_ms, terms, _spread(lexical, dense))
+
+    def query_weights(self, query: str) -> dict[str, float]:
+        """The query's known terms with their BM25 weights now (repeats x IDF)."""
+        lexical = self.index.lexical
+        terms = lexical.vocabulary.terms()
+        tokens = self.index.tokenizer.tokenize(query)
+        return {terms[term_id]: weight for term_id, weight in lexical.weighted_terms(tokens)}
+
+    def vectors(self, doc_ids: Sequence[str]) -> Vectors:
+        """The stored embeddings of these papers, in order."""
+        index = self.index
+        rows = [index.papers.row_of(doc_id) for doc_id in doc_ids]
+        missing = [doc_id for doc_id, row in zip(doc_ids, rows, strict=True) if row is None]
+        if missing:
+            raise PaperNotFoundError(missing[0])
+        return index.dense.vectors(np.asarray(rows, np.int64))
+
+    def nearest(
+        self, vector: Vector, limit: int, filters: Filters, exclude: Collection[str] = ()
+    ) -> tuple[Hit, ...]:
+        """The papers nearest to `vector` by cosine, exactly (not by the approximate graph):
+        what a paper list ranks the corpus by."""
+        index = self.index
+        allowed = allowed_rows(index.papers, filters)
+        mask = index.papers.live if allowed is None else allowed
+        rows = np.arange(index.size if mask is None else len(mask))
+        if mask is not None:
+            rows = np.flatnonzero(mask)
+        excluded = {row for doc_id in exclude if (row := index.papers.row_of(doc_id)) is not None}
+        rows = np.asarray([row for row in rows.tolist() if row not in excluded], np.int64)
+        scores = _cosines(index, rows, vector)
+        best, best_scores = top_n(rows, scores, limit)
+        return _hits(index, best, best_scores, 0, None, Ranking(best, best_scores))
 
     def similar(self, doc_id: str, limit: int = 10) -> tuple[Hit, ...]:
         """Papers nearest to `doc_id` by embedding, the paper itself left out."""
@@ -205,6 +243,25 @@ def _hits(
             )
         )
     return tuple(hits)
+
+
+def _spread(
+    lexical: Ranking | None, dense: Ranking | None
+) -> tuple[float, float, float, float] | None:
+    legs = (lexical, dense)
+    if any(leg is None or leg.mean is None or leg.std is None for leg in legs):
+        return None
+    assert lexical is not None and dense is not None
+    return (lexical.mean or 0.0, lexical.std or 0.0, dense.mean or 0.0, dense.std or 0.0)
+
+
+def _cosines(index: Snapshot, rows: npt.NDArray[np.int64], vector: Vector) -> Scores:
+    """Cosines of `vector` with the stored embeddings of `rows`, a block at a time."""
+    scores = np.empty(len(rows), np.float64)
+    for start in range(0, len(rows), COSINE_BLOCK):
+        block = rows[start : start + COSINE_BLOCK]
+        scores[start : start + len(block)] = index.dense.vectors(block) @ vector
+    return scores
 
 
 def _places(ranking: Ranking | None, rows: npt.NDArray[np.int64]) -> list[LegScore | None]:

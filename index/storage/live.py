@@ -15,7 +15,7 @@ import fcntl
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -36,6 +36,7 @@ LOCK_FILE = "LOCK"
 # Rows added or deleted before the log is folded into new files. The overlay is scanned exactly
 # at query time, so it is kept small; compaction rewrites every file (seconds at 130K papers).
 COMPACT_AFTER = 10_000
+Listener = Callable[[Change, Snapshot], None]
 # After a failed compaction (a full disk, say) the next automatic try waits this long, doubling
 # up to the maximum: each try rewrites every file, which must not happen on every write.
 COMPACTION_RETRY_FIRST = 60.0
@@ -66,12 +67,23 @@ class LiveIndex:
         self._folder_lock: TextIO | None = None
         self._compaction_retry_at = 0.0  # time.monotonic() before which none is tried
         self._compaction_backoff = COMPACTION_RETRY_FIRST
+        self._listeners: list[Listener] = []
         self._index, self._sequence = self._load()
 
     @property
     def index(self) -> Snapshot:
         """The index as of the last acknowledged change (one reference: read it once per query)."""
         return self._index
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener(change, index)` after each committed change (index: as of the change),
+        before the change can be compacted away. A listener's failure is logged, never undoes or
+        fails the change."""
+        self._listeners.append(listener)
+
+    def changes_after(self, sequence: int) -> list[Change]:
+        """The logged changes after `sequence` (those not yet compacted into the files)."""
+        return [change for change in UpdateLog(self._log.path).read() if change.sequence > sequence]
 
     @property
     def log_damage(self) -> list[str]:
@@ -145,6 +157,7 @@ class LiveIndex:
         updated = apply_changes(self._index, [change])  # a bad change fails here, before the log
         self._log.append(change)
         self._index, self._sequence = updated, change.sequence
+        self._tell(change, updated)
         if updated.pending_changes < self.compact_after:
             return False
         if time.monotonic() < self._compaction_retry_at:
@@ -159,6 +172,13 @@ class LiveIndex:
             return False
         self._compaction_backoff = COMPACTION_RETRY_FIRST
         return True
+
+    def _tell(self, change: Change, index: Snapshot) -> None:
+        for listener in self._listeners:
+            try:
+                listener(change, index)
+            except Exception:  # the change is committed; a listener catches up on restart
+                logger.exception("a listener failed on change %d", change.sequence)
 
     def _compact(self) -> None:
         index, sequence = self._index, self._sequence

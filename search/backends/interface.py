@@ -3,17 +3,26 @@ is named and configured. The registry (`registry`) opens the right one."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.live import COMPACT_AFTER, ChangeReport
+from papersift.index.storage.snapshot import Snapshot
+from papersift.index.storage.update_log import Change
 from papersift.search.hits import Hit, SearchResult
-from papersift.search.requests import SearchRequest
+from papersift.search.requests import Filters, SearchRequest
+
+Vector = npt.NDArray[np.float32]
+Vectors = npt.NDArray[np.float32]
+Listener = Callable[[Change, Snapshot | None], None]
 
 
 class BackendName(StrEnum):
@@ -68,6 +77,21 @@ class Reader(Protocol):
 
     def similar(self, doc_id: str, limit: int = 10) -> tuple[Hit, ...]: ...
 
+    def nearest(
+        self, vector: Vector, limit: int, filters: Filters, exclude: Collection[str] = ()
+    ) -> tuple[Hit, ...]:
+        """The papers nearest to `vector` by cosine (those in `exclude` left out)."""
+        ...
+
+    def vectors(self, doc_ids: Sequence[str]) -> Vectors:
+        """The stored embeddings of these papers, in order."""
+        ...
+
+    def query_weights(self, query: str) -> dict[str, float]:
+        """The query's terms with their BM25 weights now (repeats x IDF); empty where the
+        backend keeps its statistics to itself."""
+        ...
+
     def paper(self, doc_id: str) -> Paper | None: ...
 
     def categories(self) -> list[str]:
@@ -90,6 +114,11 @@ class Writer(Protocol):
 
     def close(self) -> None:
         """Let go of the index (a local folder's write lock)."""
+        ...
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener(change, snapshot)` after each committed change, before the change can be
+        compacted away; `snapshot` is the index as of the change (None for a remote backend)."""
         ...
 
 

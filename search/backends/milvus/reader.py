@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from papersift.index import __version__
 from papersift.index.encoding.encoder import Encoder
@@ -24,10 +25,12 @@ from papersift.search.backends.milvus.expressions import filter_expression, quot
 from papersift.search.errors import PaperNotFoundError, QueryError
 from papersift.search.fusion import Ranking, z_score_fusion
 from papersift.search.hits import Hit, SearchResult
-from papersift.search.requests import Fusion, Mode, SearchRequest, leg_depths, validate
+from papersift.search.requests import Filters, Fusion, Mode, SearchRequest, leg_depths, validate
 from papersift.search.snippets import make_snippet
 
 EF_SEARCH = 256
+Vector = npt.NDArray[np.float32]
+Vectors = npt.NDArray[np.float32]
 
 
 class MilvusReader:
@@ -122,6 +125,31 @@ class MilvusReader:
             expression = f"id != {quoted(doc_id)}"
             found = self._search("dense", list(rows[0]["dense"]), limit, expression, "IP")
         return tuple(self._hit(e, s, i + 1, ()) for i, (e, s) in enumerate(found))
+
+    def nearest(
+        self, vector: Vector, limit: int, filters: Filters, exclude: Collection[str] = ()
+    ) -> tuple[Hit, ...]:
+        """The papers nearest to `vector` (Milvus's HNSW), those in `exclude` left out."""
+        parts = [filter_expression(filters)] + [f"id != {quoted(doc_id)}" for doc_id in exclude]
+        expression = " and ".join(part for part in parts if part)
+        with milvus_errors("Milvus search failed"):
+            found = self._search("dense", vector.tolist(), limit, expression, "IP")
+        return tuple(self._hit(e, s, i + 1, ()) for i, (e, s) in enumerate(found))
+
+    def query_weights(self, query: str) -> dict[str, float]:
+        """Milvus keeps its BM25 statistics to itself."""
+        return {}
+
+    def vectors(self, doc_ids: Sequence[str]) -> Vectors:
+        """The stored embeddings of these papers, in order."""
+        with milvus_errors("Milvus lookup failed"):
+            rows = self.client.get(self.target.collection, ids=list(doc_ids),
+                                   output_fields=["dense"])  # fmt: skip
+        by_id = {str(row["id"]): row["dense"] for row in rows}
+        missing = [doc_id for doc_id in doc_ids if doc_id not in by_id]
+        if missing:
+            raise PaperNotFoundError(missing[0])
+        return np.asarray([by_id[doc_id] for doc_id in doc_ids], np.float32)
 
     def paper(self, doc_id: str) -> Paper | None:
         with milvus_errors("Milvus lookup failed"):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.live import ChangeReport
+from papersift.index.storage.snapshot import Snapshot
+from papersift.index.storage.update_log import Change
 from papersift.search.backends.milvus.connection import MilvusTarget, milvus_errors
 from papersift.search.backends.milvus.entities import entity_of
 
@@ -18,6 +20,12 @@ class MilvusWriter:
     def __init__(self, target: MilvusTarget, client: Any) -> None:
         self.target = target
         self.client = client
+        self._listeners: list[Callable[[Change, Snapshot | None], None]] = []
+
+    def add_listener(self, listener: Callable[[Change, Snapshot | None], None]) -> None:
+        """Call `listener(change, None)` after each upsert (Milvus has no sequence numbers: a
+        crash between an upsert and its listener is not caught up)."""
+        self._listeners.append(listener)
 
     def upsert(self, papers: Sequence[Paper], encoder: Encoder) -> ChangeReport:
         """Insert or replace `papers` (Milvus upsert)."""
@@ -27,6 +35,8 @@ class MilvusWriter:
         replaced = self._existing(ids)
         with milvus_errors("Milvus upsert failed"):
             self.client.upsert(self.target.collection, rows)
+        for listener in self._listeners:
+            listener(Change(0, papers=tuple(papers), vectors=vectors), None)
         return ChangeReport(0, tuple(ids), tuple(replaced), documents=self._size())
 
     def delete(self, doc_ids: Sequence[str]) -> ChangeReport:

@@ -1,0 +1,200 @@
+"""The subscriptions of one index: created from a spec (their first issue is their current top N),
+matched as papers arrive, through a listener on the index's write path, in the same step as the
+change, before the change can be compacted away."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from papersift.index.lexical.tokenizer import Tokenizer
+from papersift.index.papers.paper import Paper
+from papersift.index.storage.snapshot import Snapshot
+from papersift.index.storage.update_log import Change
+from papersift.search.backends.interface import Backend, BackendName
+from papersift.search.errors import QueryError
+from papersift.search.hits import Hit
+from papersift.search.requests import Mode
+from papersift.search.subscriptions.model import (
+    MOST_TOP,
+    Delivery,
+    Kind,
+    Match,
+    Secrets,
+    Spec,
+    Subscription,
+)
+from papersift.search.subscriptions.percolator import Arrivals, percolate
+from papersift.search.subscriptions.profiles import profile_of
+from papersift.search.subscriptions.store import (
+    DATABASE_FILE,
+    SubscriptionStore,
+    now_iso,
+)
+
+logger = logging.getLogger(__name__)
+
+MATCHED_SEQUENCE = "matched_sequence"  # meta: the last logged change matched
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new subscription, the secrets shown once, and its first issue."""
+
+    subscription: Subscription
+    secrets: Secrets
+    first_issue: tuple[Hit, ...]
+
+
+class Subscriptions:
+    """Create, read and delete subscriptions; match arrivals against them."""
+
+    def __init__(self, store: SubscriptionStore, backend: Backend, tokenizer: Tokenizer) -> None:
+        self.store = store
+        self.backend = backend
+        self.tokenizer = tokenizer
+
+    def create(self, spec: Spec, delivery: Delivery, created_by: str) -> Created:
+        """Validate, profile (a fresh search), store with its first issue, and queue its first
+        deliveries: the first issue to a webhook, a confirmation to an e-mail address."""
+        self._check(spec)
+        profile, hits = profile_of(spec, self.backend.reader)
+        subscription = Subscription(
+            id=secrets.token_urlsafe(9),
+            spec=spec,
+            delivery=delivery,
+            feed_token=secrets.token_urlsafe(24),
+            email_confirmed=False,
+            created_at=now_iso(),
+            created_by=created_by,
+        )
+        hidden = Secrets(
+            webhook_secret=secrets.token_urlsafe(32) if delivery.webhook_url else None,
+            email_token=secrets.token_urlsafe(24) if delivery.email else None,
+        )
+        first = [
+            Match(subscription.id, hit.id, subscription.created_at, hit.score, True) for hit in hits
+        ]
+        self.store.add(subscription, hidden, profile, first)
+        if delivery.webhook_url and hits:
+            papers = [(hit.paper, hit.score) for hit in hits]
+            self.store.queue(subscription.id, "webhook", *payload(subscription, papers, True))
+        if delivery.email:
+            self.store.queue(subscription.id, "confirm", str(uuid.uuid4()), "{}")
+        return Created(subscription, hidden, hits)
+
+    def on_change(self, change: Change, snapshot: Snapshot | None) -> None:
+        """Match a committed change's papers (the index's listener)."""
+        upserted = [
+            (paper, vector)
+            for paper, vector in zip(
+                change.papers, change.vectors if change.vectors is not None else [], strict=True
+            )
+        ]
+        meta = {MATCHED_SEQUENCE: str(change.sequence)} if change.sequence else {}
+        if not upserted:
+            self.store.save_matches([], {}, [], meta)
+            return
+        self.match([paper for paper, _ in upserted], change, snapshot, meta)
+
+    def match(
+        self,
+        papers: Sequence[Paper],
+        change: Change,
+        snapshot: Snapshot | None,
+        meta: dict[str, str],
+    ) -> None:
+        assert change.vectors is not None
+        arrivals = Arrivals(papers, change.vectors, snapshot)
+        subscriptions = self.store.profiles()
+        outcome = percolate(arrivals, subscriptions, now_iso())
+        by_id = {subscription.id: subscription for subscription, _ in subscriptions}
+        papers_by_id = {paper.id: paper for paper in papers}
+        outgoing = []
+        for subscription_id, matched in _grouped(outcome.matches).items():
+            subscription = by_id[subscription_id]
+            if subscription.delivery.webhook_url:
+                found = [(papers_by_id[m.paper_id], m.score) for m in matched]
+                outgoing.append((subscription_id, "webhook", *payload(subscription, found, False)))
+        self.store.save_matches(outcome.matches, outcome.profiles, outgoing, meta)
+        if outcome.matches:
+            logger.info(
+                "%d new matches for %d subscriptions", len(outcome.matches), len(outcome.profiles)
+            )
+
+    def catch_up(self, changes: Sequence[Change], snapshot: Snapshot) -> int:
+        """Match logged changes that were committed but not matched (a crash between the two)."""
+        done = int(self.store.meta(MATCHED_SEQUENCE) or 0)
+        missed = [change for change in changes if change.sequence > done]
+        for change in missed:
+            self.on_change(change, snapshot)
+        return len(missed)
+
+    def _check(self, spec: Spec) -> None:
+        if not 1 <= spec.top <= MOST_TOP:
+            raise QueryError("top", f"must be between 1 and {MOST_TOP}")
+        if spec.kind == Kind.search and not spec.query.strip():
+            raise QueryError("q", "the query is empty")
+        remote = self.backend.reader.stats().backend != BackendName.local
+        if spec.kind == Kind.search and spec.mode != Mode.dense and remote:
+            raise QueryError(
+                "mode",
+                "on this backend only dense searches and paper lists can "
+                "be subscribed to (lexical scores need the local index)",
+            )
+        unknown = [
+            i for i in (*spec.positives, *spec.negatives) if not self.backend.reader.paper(i)
+        ]
+        if unknown:
+            raise QueryError("papers", f"not in the index: {', '.join(unknown[:5])}")
+
+
+def payload(
+    subscription: Subscription, papers: Sequence[tuple[Paper, float]], first_issue: bool
+) -> tuple[str, str]:
+    """A webhook delivery: its idempotency key and its JSON body."""
+    key = str(uuid.uuid4())
+    body: dict[str, Any] = {
+        "event": "papers.matched",
+        "delivery": key,
+        "subscription": {"id": subscription.id, "name": subscription.spec.name},
+        "first_issue": first_issue,
+        "created_at": now_iso(),
+        "papers": [
+            {
+                "id": paper.id,
+                "title": paper.title,
+                "authors": list(paper.authors),
+                "published": paper.published,
+                "categories": list(paper.categories),
+                "url": paper.url,
+                "score": round(score, 6),
+            }
+            for paper, score in papers
+        ],
+    }
+    return key, json.dumps(body, ensure_ascii=False)
+
+
+def _grouped(matches: Sequence[Match]) -> dict[str, list[Match]]:
+    grouped: dict[str, list[Match]] = {}
+    for match in matches:
+        grouped.setdefault(match.subscription_id, []).append(match)
+    return grouped
+
+
+def attach(backend: Backend, tokenizer: Tokenizer, create: bool = False) -> Subscriptions | None:
+    """The index's subscriptions, listening to its writes (None where it has none and `create`
+    is false, or where the backend has no state folder)."""
+    if backend.state is None or backend.writer is None:
+        return None
+    if not create and not (backend.state / DATABASE_FILE).is_file():
+        return None
+    subscriptions = Subscriptions(SubscriptionStore(backend.state), backend, tokenizer)
+    backend.writer.add_listener(subscriptions.on_change)
+    return subscriptions
