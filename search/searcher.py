@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Collection, Sequence
 from concurrent.futures import Future
 
@@ -100,12 +101,9 @@ class Searcher:
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResult(request, hits, len(fused), took_ms, terms, _spread(lexical, dense))
 
-    def query_weights(self, query: str) -> dict[str, float]:
-        """The query's known terms with their BM25 weights now (repeats x IDF)."""
-        lexical = self.index.lexical
-        terms = lexical.vocabulary.terms()
-        tokens = self.index.tokenizer.tokenize(query)
-        return {terms[term_id]: weight for term_id, weight in lexical.weighted_terms(tokens)}
+    def query_terms(self, query: str) -> dict[str, int]:
+        """The query's terms as the lexical leg sees them, with their repeats."""
+        return dict(Counter(self.index.tokenizer.tokenize(query)))
 
     def vectors(self, doc_ids: Sequence[str]) -> Vectors:
         """The stored embeddings of these papers, in order."""

@@ -75,15 +75,24 @@ class LiveIndex:
         """The index as of the last acknowledged change (one reference: read it once per query)."""
         return self._index
 
+    @property
+    def sequence(self) -> int:
+        """The number of the last committed change."""
+        return self._sequence
+
     def add_listener(self, listener: Listener) -> None:
         """Call `listener(change, index)` after each committed change (index: as of the change),
         before the change can be compacted away. A listener's failure is logged, never undoes or
         fails the change."""
         self._listeners.append(listener)
 
-    def changes_after(self, sequence: int) -> list[Change]:
-        """The logged changes after `sequence` (those not yet compacted into the files)."""
-        return [change for change in UpdateLog(self._log.path).read() if change.sequence > sequence]
+    def replay(self, after: int) -> int:
+        """Tell the listeners again of the logged changes after sequence `after` (those a crash
+        kept them from hearing of); how many there were."""
+        missed = [c for c in UpdateLog(self._log.path).read() if c.sequence > after]
+        for change in missed:
+            self._tell(change, self._index)
+        return len(missed)
 
     @property
     def log_damage(self) -> list[str]:

@@ -87,9 +87,9 @@ class Reader(Protocol):
         """The stored embeddings of these papers, in order."""
         ...
 
-    def query_weights(self, query: str) -> dict[str, float]:
-        """The query's terms with their BM25 weights now (repeats x IDF); empty where the
-        backend keeps its statistics to itself."""
+    def query_terms(self, query: str) -> dict[str, int]:
+        """The query's terms as the lexical leg sees them, with their repeats (empty where the
+        backend tokenizes queries itself)."""
         ...
 
     def paper(self, doc_id: str) -> Paper | None: ...
@@ -103,6 +103,11 @@ class Reader(Protocol):
 
 class Writer(Protocol):
     """Changes: durable when a call returns."""
+
+    @property
+    def sequence(self) -> int:
+        """The number of the last committed change (0 where changes are not numbered)."""
+        ...
 
     def upsert(self, papers: Sequence[Paper], encoder: Encoder) -> ChangeReport:
         """Add `papers`, replacing those whose id exists."""
@@ -119,6 +124,11 @@ class Writer(Protocol):
     def add_listener(self, listener: Listener) -> None:
         """Call `listener(change, snapshot)` after each committed change, before the change can be
         compacted away; `snapshot` is the index as of the change (None for a remote backend)."""
+        ...
+
+    def replay(self, after: int) -> int:
+        """Tell the listeners again of the logged changes after sequence `after` (a crash kept
+        them from hearing of those); how many there were (0 where nothing is logged)."""
         ...
 
 

@@ -43,6 +43,14 @@ class Spec:
     name: str = ""
 
 
+class Channel(StrEnum):
+    """How a delivery travels: a webhook batch, the confirmation mail, or a digest mail."""
+
+    webhook = "webhook"
+    confirm = "confirm"
+    digest = "digest"
+
+
 @dataclass(frozen=True)
 class Delivery:
     """Where its news goes besides its feed."""
@@ -83,26 +91,26 @@ class Outgoing:
 
     id: int
     subscription_id: str
-    channel: str  # "webhook", "confirm" or "digest"
+    channel: Channel
     key: str  # the idempotency key
     payload: str  # JSON
     attempts: int
+    created_at: str
     next_attempt_at: str
     last_error: str | None
 
 
 @dataclass(frozen=True)
 class Profile:
-    """What matching needs of a subscription, as of its last refresh (a fresh search): its
-    query's embedding (or its paper list's direction), its query terms with their BM25 weights
-    (repeats x IDF), the spread of its legs' scores over the corpus (lexical mean and std, dense
-    mean and std), and the best scores of its top N, best first. New papers are scored with
-    these, so that they compare with the bar on the same footing."""
+    """What matching needs of a subscription: its query's embedding (or its paper list's
+    direction), its query's terms with their repeats, the spread of its legs' scores over the
+    corpus as of its last refresh (lexical mean and std, dense mean and std; hybrid z-scores
+    use it), and its current top N, (paper id, score) best first."""
 
     vector: Vector
-    terms: dict[str, float]
+    terms: dict[str, int]
     spread: tuple[float, ...]
-    top_scores: tuple[float, ...]
+    top: tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True)
@@ -111,3 +119,15 @@ class Secrets:
 
     webhook_secret: str | None
     email_token: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """How a subscription's deliveries are going."""
+
+    total: int
+    delivered: int
+    pending: int
+    given_up: int
+    last_attempt_at: str | None
+    last_error: str | None

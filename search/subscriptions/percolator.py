@@ -1,14 +1,17 @@
-"""Matching papers as they arrive against every subscription at once, like a percolator: the new
-papers are scored for all subscriptions in a few matrix products; no subscription's full search
-is run.
+"""Matching papers as they arrive against every subscription at once, like a percolator: the
+new papers are scored for all subscriptions in a few matrix products; no subscription's full
+search is run.
 
-A new paper matches when its score for a subscription beats the N-th best score of that
-subscription's top N (kept since its last refresh): it would enter the top N of a fresh search.
-Scores are each mode's own: a cosine for dense searches and paper lists; BM25 for lexical
-searches, with the corpus's current IDF and document lengths; for hybrid searches the z-score
-sum, standardised with the spread of each leg's scores over the corpus as of the last refresh.
-That spread (and IDF for z-scores) moves a little as papers arrive, so a hybrid match can differ
-from a fresh search's top N; bench/subscriptions.py measures how often.
+A new paper matches when it would enter the subscription's top N in a fresh search: when its
+score beats the N-th best of the papers in that top N now. Scores are each mode's own: a cosine
+for dense searches and paper lists; BM25 for lexical searches, with the corpus's current IDF and
+document lengths; for hybrid searches the z-score sum. Because IDF moves as papers arrive (a
+query word that was unknown can appear, a rare one become common), the current top N of a
+lexical or hybrid subscription is scored again, at the current statistics, whenever a new paper
+could enter it: lexical matches are exact. Hybrid z-scores standardise each leg with the spread
+of its scores over the corpus as of the subscription's last refresh; that spread moves a little
+as papers arrive, so a hybrid match can differ from a fresh search; bench/subscriptions.py
+measures how often.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ import numpy.typing as npt
 from scipy import sparse
 
 from papersift.index.lexical import bm25
+from papersift.index.lexical.lookups import scores_of
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.requests import Filters, Mode
 from papersift.search.subscriptions.model import Kind, Match, Profile, Subscription
 
 Scores = npt.NDArray[np.float64]
+Ranked = tuple[tuple[str, float], ...]  # (paper id, score), best first
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ def percolate(
     matches: list[Match] = []
     profiles: dict[str, Profile] = {}
     for position, (subscription, profile) in enumerate(subscriptions):
-        found = _matches_of(subscription, profile, scores[position], arrivals.papers, now)
+        found = _matches_of(subscription, profile, scores[position], arrivals, now)
         if found is not None:
             matches += found[0]
             profiles[subscription.id] = found[1]
@@ -70,54 +75,51 @@ def score_matrix(
 ) -> Scores:
     """Scores, subscriptions x arrivals, each in its subscription's own terms (-inf where a
     subscription cannot be scored here)."""
-    dense = _dense(arrivals, [profile for _, profile in subscriptions])
-    lexical = _lexical(arrivals, [profile for _, profile in subscriptions])
+    profiles = [profile for _, profile in subscriptions]
+    dense = _cosines(profiles, arrivals.vectors)
+    lexical = _lexical(arrivals, profiles)
     scores = np.full(dense.shape, -np.inf)
     for position, (subscription, profile) in enumerate(subscriptions):
-        scores[position] = _combined(subscription, profile, dense[position], lexical, position)
+        own = None if lexical is None else lexical[position]
+        scores[position] = _combined(subscription, profile, dense[position], own)
     return scores
 
 
 def _combined(
-    subscription: Subscription,
-    profile: Profile,
-    dense: Scores,
-    lexical: Scores | None,
-    position: int,
+    subscription: Subscription, profile: Profile, dense: Scores, lexical: Scores | None
 ) -> Scores:
     spec = subscription.spec
     if spec.kind == Kind.papers or spec.mode == Mode.dense:
         return dense
     if lexical is None:  # no corpus statistics here (a remote backend)
         return np.full(len(dense), -np.inf)
-    own: Scores = lexical[position]
     if spec.mode == Mode.lexical:
-        return own
+        return np.where(lexical > 0, lexical, -np.inf)  # no query word: not a lexical result
     lexical_mean, lexical_std, dense_mean, dense_std = profile.spread
     fused = np.zeros(len(dense))
     if lexical_std > 0:
-        fused += spec.lexical_weight * (own - lexical_mean) / lexical_std
+        fused += spec.lexical_weight * (lexical - lexical_mean) / lexical_std
     if dense_std > 0:
         fused += spec.dense_weight * (dense - dense_mean) / dense_std
     return fused
 
 
-def _dense(arrivals: Arrivals, profiles: Sequence[Profile]) -> Scores:
-    """Cosines of each subscription's vector with each arrival's embedding."""
-    dimension = arrivals.vectors.shape[1]
-    vectors = np.stack(
+def _cosines(profiles: Sequence[Profile], vectors: npt.NDArray[np.float32]) -> Scores:
+    """Cosines of each profile's vector with each of `vectors` (0 for a profile without one)."""
+    dimension = vectors.shape[1]
+    directions = np.stack(
         [
             profile.vector if len(profile.vector) == dimension else np.zeros(dimension, np.float32)
             for profile in profiles
         ]
     )
-    scores: Scores = (vectors @ arrivals.vectors.T).astype(np.float64)
+    scores: Scores = (directions @ vectors.T).astype(np.float64)
     return scores
 
 
 def _lexical(arrivals: Arrivals, profiles: Sequence[Profile]) -> Scores | None:
-    """BM25 of each subscription's query terms in each arrival: its terms' weights as of its
-    refresh, the arrivals' term-frequency parts as of the change (they are in the index)."""
+    """BM25 of each subscription's query terms in each arrival, at the statistics as of the
+    change (the arrivals are in the index)."""
     snapshot = arrivals.snapshot
     if snapshot is None:
         return None
@@ -128,9 +130,8 @@ def _lexical(arrivals: Arrivals, profiles: Sequence[Profile]) -> Scores | None:
         return np.zeros((len(profiles), len(arrivals.papers)))
     rows, cols, weights = [], [], []
     for position, profile in enumerate(profiles):
-        for term, weight in profile.terms.items():
-            term_id = lexical.vocabulary.get(term)
-            if term_id is not None and term_id in columns:
+        for term_id, weight in lexical.weighted_terms(_tokens(profile)):
+            if term_id in columns:
                 rows.append(position)
                 cols.append(columns[term_id])
                 weights.append(weight)
@@ -150,11 +151,10 @@ def _parts(
         if row is None:  # deleted again within the change
             continue
         counts = Counter(tokenizer.paper_terms(paper))
-        ids = [lexical.vocabulary.get(term) for term in counts]
         known = [
             (term_id, count)
-            for term_id, count in zip(ids, counts.values(), strict=True)
-            if term_id is not None
+            for term, count in counts.items()
+            if (term_id := lexical.vocabulary.get(term)) is not None
         ]
         if not known:
             continue
@@ -171,33 +171,64 @@ def _parts(
 
 
 def _matches_of(
-    subscription: Subscription, profile: Profile, scores: Scores, papers: Sequence[Paper], now: str
+    subscription: Subscription, profile: Profile, scores: Scores, arrivals: Arrivals, now: str
 ) -> tuple[list[Match], Profile] | None:
-    """The arrivals that enter this subscription's top N, and its new top scores (None: none
+    """The arrivals that enter this subscription's top N, and its new top N (None: none
     enters)."""
-    top = subscription.spec.top
-    bar = profile.top_scores[top - 1] if len(profile.top_scores) >= top else -np.inf
-    excluded = set(subscription.spec.positives) | set(subscription.spec.negatives)
+    if not np.isfinite(scores).any():
+        return None
+    spec, papers = subscription.spec, arrivals.papers
+    arrived = {paper.id for paper in papers}
+    standing = [
+        entry
+        for entry in current_top(subscription, profile, arrivals.snapshot)
+        if entry[0] not in arrived  # a replaced paper competes as its new version
+    ]
+    bar = standing[spec.top - 1][1] if len(standing) >= spec.top else -np.inf
+    excluded = set(spec.positives) | set(spec.negatives)
     hopeful = [
-        position
+        (papers[position].id, float(scores[position]))
         for position in np.flatnonzero(scores > bar).tolist()
-        if papers[position].id not in excluded
-        and passes(subscription.spec.filters, papers[position])
+        if papers[position].id not in excluded and passes(spec.filters, papers[position])
     ]
     if not hopeful:
         return None
-    ranked = sorted(
-        [(score, None) for score in profile.top_scores] + [(float(scores[p]), p) for p in hopeful],
-        key=lambda entry: -entry[0],
-    )[:top]
-    entered = [position for _, position in ranked if position is not None]
+    ranked = sorted(standing + hopeful, key=lambda entry: -entry[1])[: spec.top]
+    entered = [(paper_id, score) for paper_id, score in ranked if paper_id in arrived]
     if not entered:
         return None
-    matches = [Match(subscription.id, papers[p].id, now, float(scores[p]), False) for p in entered]
-    updated = Profile(
-        profile.vector, profile.terms, profile.spread, tuple(score for score, _ in ranked)
-    )
-    return matches, updated
+    matches = [Match(subscription.id, paper_id, now, score, False) for paper_id, score in entered]
+    return matches, Profile(profile.vector, profile.terms, profile.spread, tuple(ranked))
+
+
+def current_top(subscription: Subscription, profile: Profile, snapshot: Snapshot | None) -> Ranked:
+    """The subscription's top N as the index is now: papers deleted since are gone, and lexical
+    and hybrid scores are those of the current statistics."""
+    if snapshot is None:
+        return profile.top
+    kept = [
+        (paper_id, score, row)
+        for paper_id, score in profile.top
+        if (row := snapshot.papers.row_of(paper_id)) is not None
+    ]
+    spec = subscription.spec
+    if spec.kind == Kind.papers or spec.mode == Mode.dense or not kept:
+        return tuple((paper_id, score) for paper_id, score, _ in kept)
+    rows = np.array([row for _, _, row in kept], np.int64)
+    terms = snapshot.lexical.weighted_terms(_tokens(profile))
+    lexical = scores_of(snapshot.lexical, rows, terms)
+    dense = np.zeros(len(rows))
+    if spec.mode == Mode.hybrid:
+        dense = (snapshot.dense.vectors(rows) @ profile.vector).astype(np.float64)
+    now = _combined(subscription, profile, dense, lexical).tolist()
+    ranked = sorted(zip([paper_id for paper_id, _, _ in kept], now, strict=True),
+                    key=lambda entry: -entry[1])  # fmt: skip
+    return tuple(ranked)
+
+
+def _tokens(profile: Profile) -> list[str]:
+    """The query's tokens, each as often as the query says it."""
+    return [term for term, repeats in profile.terms.items() for _ in range(repeats)]
 
 
 def passes(filters: Filters, paper: Paper) -> bool:

@@ -36,18 +36,16 @@ def profile_of(spec: Spec, reader: Reader) -> tuple[Profile, tuple[Hit, ...]]:
     )
     result = reader.search(request)
     vector = reader.encoder.encode_query(spec.query) if spec.mode != Mode.lexical else _none()
-    weights = reader.query_weights(spec.query) if spec.mode != Mode.dense else {}
+    terms = reader.query_terms(spec.query) if spec.mode != Mode.dense else {}
     spread = result.spread or (0.0, 0.0, 0.0, 0.0)
-    scores = tuple(hit.score for hit in result.hits)
-    return Profile(vector, weights, tuple(spread), scores), result.hits
+    return Profile(vector, terms, tuple(spread), _ranked(result.hits)), result.hits
 
 
 def _paper_list(spec: Spec, reader: Reader) -> tuple[Profile, tuple[Hit, ...]]:
     vector = likeness(reader.vectors(list(spec.positives)), reader.vectors(list(spec.negatives)))
     exclude = set(spec.positives) | set(spec.negatives)
     hits = reader.nearest(vector, spec.top, spec.filters, exclude)
-    scores = tuple(hit.score for hit in hits)
-    return Profile(vector, {}, (0.0, 0.0, 0.0, 0.0), scores), hits
+    return Profile(vector, {}, (0.0, 0.0, 0.0, 0.0), _ranked(hits)), hits
 
 
 def likeness(positives: npt.NDArray[np.float32], negatives: npt.NDArray[np.float32]) -> Vector:
@@ -63,6 +61,10 @@ def likeness(positives: npt.NDArray[np.float32], negatives: npt.NDArray[np.float
         raise QueryError("negative", "the papers to be like and not like cancel out")
     vector: Vector = (direction / norm).astype(np.float32)
     return vector
+
+
+def _ranked(hits: tuple[Hit, ...]) -> tuple[tuple[str, float], ...]:
+    return tuple((hit.id, hit.score) for hit in hits)
 
 
 def _none() -> Vector:

@@ -11,6 +11,7 @@ import numpy as np
 
 from papersift.search.requests import Filters, Mode
 from papersift.search.subscriptions.model import (
+    Channel,
     Delivery,
     Digest,
     Kind,
@@ -69,7 +70,7 @@ def profile(row: sqlite3.Row) -> Profile:
         vector=vector,
         terms=json.loads(row["terms"]),
         spread=tuple(json.loads(row["spread"])),
-        top_scores=tuple(json.loads(row["top_scores"])),
+        top=tuple((paper_id, float(score)) for paper_id, score in json.loads(row["top"])),
     )
 
 
@@ -87,10 +88,11 @@ def outgoing(row: sqlite3.Row) -> Outgoing:
     return Outgoing(
         row["id"],
         row["subscription_id"],
-        row["channel"],
+        Channel(row["channel"]),
         row["key"],
         row["payload"],
         row["attempts"],
+        row["created_at"],
         row["next_attempt_at"],
         row["last_error"],
     )

@@ -18,7 +18,7 @@ CREATE TABLE subscriptions (
     profile BLOB,
     terms TEXT NOT NULL DEFAULT '{}',
     spread TEXT NOT NULL DEFAULT '[]',
-    top_scores TEXT NOT NULL DEFAULT '[]',
+    top TEXT NOT NULL DEFAULT '[]',
     refreshed_at TEXT
 );
 CREATE INDEX subscriptions_by_email ON subscriptions(email);

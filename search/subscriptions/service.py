@@ -10,9 +10,9 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from papersift.index.lexical.tokenizer import Tokenizer
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.snapshot import Snapshot
 from papersift.index.storage.update_log import Change
@@ -22,6 +22,7 @@ from papersift.search.hits import Hit
 from papersift.search.requests import Mode
 from papersift.search.subscriptions.model import (
     MOST_TOP,
+    Channel,
     Delivery,
     Kind,
     Match,
@@ -54,10 +55,9 @@ class Created:
 class Subscriptions:
     """Create, read and delete subscriptions; match arrivals against them."""
 
-    def __init__(self, store: SubscriptionStore, backend: Backend, tokenizer: Tokenizer) -> None:
+    def __init__(self, store: SubscriptionStore, backend: Backend) -> None:
         self.store = store
         self.backend = backend
-        self.tokenizer = tokenizer
 
     def create(self, spec: Spec, delivery: Delivery, created_by: str) -> Created:
         """Validate, profile (a fresh search), store with its first issue, and queue its first
@@ -83,9 +83,9 @@ class Subscriptions:
         self.store.add(subscription, hidden, profile, first)
         if delivery.webhook_url and hits:
             papers = [(hit.paper, hit.score) for hit in hits]
-            self.store.queue(subscription.id, "webhook", *payload(subscription, papers, True))
+            self.store.queue(subscription.id, Channel.webhook, *payload(subscription, papers, True))
         if delivery.email:
-            self.store.queue(subscription.id, "confirm", str(uuid.uuid4()), "{}")
+            self.store.queue(subscription.id, Channel.confirm, str(uuid.uuid4()), "{}")
         return Created(subscription, hidden, hits)
 
     def on_change(self, change: Change, snapshot: Snapshot | None) -> None:
@@ -120,20 +120,58 @@ class Subscriptions:
             subscription = by_id[subscription_id]
             if subscription.delivery.webhook_url:
                 found = [(papers_by_id[m.paper_id], m.score) for m in matched]
-                outgoing.append((subscription_id, "webhook", *payload(subscription, found, False)))
+                outgoing.append(
+                    (subscription_id, Channel.webhook, *payload(subscription, found, False))
+                )
         self.store.save_matches(outcome.matches, outcome.profiles, outgoing, meta)
         if outcome.matches:
             logger.info(
                 "%d new matches for %d subscriptions", len(outcome.matches), len(outcome.profiles)
             )
 
-    def catch_up(self, changes: Sequence[Change], snapshot: Snapshot) -> int:
-        """Match logged changes that were committed but not matched (a crash between the two)."""
+    def catch_up(self) -> int:
+        """Match the changes committed but not matched (a crash between the two); how many."""
+        writer = self.backend.writer
         done = int(self.store.meta(MATCHED_SEQUENCE) or 0)
-        missed = [change for change in changes if change.sequence > done]
-        for change in missed:
-            self.on_change(change, snapshot)
-        return len(missed)
+        return writer.replay(done) if writer is not None else 0
+
+    def refresh(self, older_than: timedelta) -> int:
+        """Profile again, from fresh searches, the subscriptions last profiled before
+        `older_than` ago (corpus statistics drift as papers arrive)."""
+        cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="microseconds")
+        refreshed = 0
+        for subscription_id in self.store.stale(cutoff):
+            subscription = self.store.get(subscription_id)
+            if subscription is None:
+                continue
+            try:
+                profile, _ = profile_of(subscription.spec, self.backend.reader)
+            except QueryError as error:  # e.g. every paper of its list was deleted
+                logger.warning("subscription %s keeps its profile: %s", subscription_id, error)
+                continue
+            self.store.refresh(subscription_id, profile)
+            refreshed += 1
+        return refreshed
+
+    def pending_digests(self, now: datetime) -> list[tuple[Subscription, list[Match]]]:
+        """E-mail subscriptions whose digest is due and has papers in it, with those matches."""
+        daily = (now - timedelta(days=1)).isoformat(timespec="microseconds")
+        weekly = (now - timedelta(days=7)).isoformat(timespec="microseconds")
+        pending = []
+        for subscription in self.store.digests_due(daily, weekly):
+            matches = self.store.matches_since(subscription.id, subscription.last_digest_at)
+            if matches:
+                pending.append((subscription, matches))
+        return pending
+
+    def queue_digests(self, now: datetime) -> int:
+        """Queue every due digest (a digest covers the matches since the previous one)."""
+        at = now.isoformat(timespec="microseconds")
+        pending = self.pending_digests(now)
+        for subscription, _ in pending:
+            window = json.dumps({"since": subscription.last_digest_at, "until": at})
+            self.store.queue_digest(subscription.id, str(uuid.uuid4()), window, at)
+        return len(pending)
 
     def _check(self, spec: Spec) -> None:
         if not 1 <= spec.top <= MOST_TOP:
@@ -188,13 +226,16 @@ def _grouped(matches: Sequence[Match]) -> dict[str, list[Match]]:
     return grouped
 
 
-def attach(backend: Backend, tokenizer: Tokenizer, create: bool = False) -> Subscriptions | None:
+def attach(backend: Backend, create: bool = False) -> Subscriptions | None:
     """The index's subscriptions, listening to its writes (None where it has none and `create`
     is false, or where the backend has no state folder)."""
     if backend.state is None or backend.writer is None:
         return None
     if not create and not (backend.state / DATABASE_FILE).is_file():
         return None
-    subscriptions = Subscriptions(SubscriptionStore(backend.state), backend, tokenizer)
+    new = not (backend.state / DATABASE_FILE).is_file()
+    subscriptions = Subscriptions(SubscriptionStore(backend.state), backend)
+    if new:  # the changes so far are in every first issue: none is to be caught up on
+        subscriptions.store.set_meta(MATCHED_SEQUENCE, str(backend.writer.sequence))
     backend.writer.add_listener(subscriptions.on_change)
     return subscriptions

@@ -16,12 +16,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from papersift.search.subscriptions import rows
 from papersift.search.subscriptions.model import (
+    Channel,
+    DeliveryStatus,
     Match,
     Outgoing,
     Profile,
@@ -182,7 +183,7 @@ class SubscriptionStore:
         self,
         matches: Sequence[Match],
         profiles: dict[str, Profile],
-        outgoing: Sequence[tuple[str, str, str, str]],
+        outgoing: Sequence[tuple[str, Channel, str, str]],
         meta: dict[str, str],
     ) -> None:
         """One durable step: the matches, the subscriptions' new top scores, the deliveries they
@@ -196,7 +197,7 @@ class SubscriptionStore:
             for key, value in meta.items():
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def queue(self, subscription_id: str, channel: str, key: str, payload: str) -> None:
+    def queue(self, subscription_id: str, channel: Channel, key: str, payload: str) -> None:
         with self.transaction() as db:
             self._queue(db, subscription_id, channel, key, payload)
 
@@ -226,8 +227,21 @@ class SubscriptionStore:
             ).fetchone()
         return int(row[0])
 
-    def digest_sent(self, subscription_id: str, at: str) -> None:
+    def digests_due(self, daily_before: str, weekly_before: str) -> list[Subscription]:
+        """Confirmed e-mail subscriptions whose last digest is older than their period."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT * FROM subscriptions WHERE email IS NOT NULL AND email_confirmed = 1 "
+                "AND ((digest = 'daily' AND COALESCE(last_digest_at, '') < ?) OR "
+                "(digest = 'weekly' AND COALESCE(last_digest_at, '') < ?))",
+                (daily_before, weekly_before),
+            ).fetchall()
+        return [rows.subscription(row) for row in found]
+
+    def queue_digest(self, subscription_id: str, key: str, payload: str, at: str) -> None:
+        """Queue a digest and mark the subscription's digest as sent at `at`, in one step."""
         with self.transaction() as db:
+            self._queue(db, subscription_id, Channel.digest, key, payload)
             db.execute(
                 "UPDATE subscriptions SET last_digest_at = ? WHERE id = ?", (at, subscription_id)
             )
@@ -259,7 +273,7 @@ class SubscriptionStore:
                 (error[:500], next_attempt_at, next_attempt_at, now_iso(), outgoing_id),
             )
 
-    def delivery_status(self, subscription_id: str) -> dict[str, Any]:
+    def delivery_status(self, subscription_id: str) -> DeliveryStatus:
         """The last attempt and the failures of a subscription's deliveries."""
         with self._lock:
             row = self._db.execute(
@@ -274,12 +288,37 @@ class SubscriptionStore:
                 "NULL ORDER BY id DESC LIMIT 1",
                 (subscription_id,),
             ).fetchone()
-        status = {key: row[key] or 0 for key in ("total", "delivered", "pending", "given_up")}
-        return {
-            **status,
-            "last_attempt_at": row["last_attempt_at"],
-            "last_error": error[0] if error else None,
-        }
+        return DeliveryStatus(
+            total=row["total"] or 0,
+            delivered=row["delivered"] or 0,
+            pending=row["pending"] or 0,
+            given_up=row["given_up"] or 0,
+            last_attempt_at=row["last_attempt_at"],
+            last_error=error[0] if error else None,
+        )
+
+    def stale(self, before: str) -> list[str]:
+        """Subscriptions whose profile was last refreshed before `before`, oldest first."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT id FROM subscriptions WHERE COALESCE(refreshed_at, '') < ? "
+                "ORDER BY refreshed_at",
+                (before,),
+            ).fetchall()
+        return [row[0] for row in found]
+
+    def refresh(self, subscription_id: str, profile: Profile) -> None:
+        """Replace a subscription's profile with one from a fresh search."""
+        with self.transaction() as db:
+            self._save_profile(db, subscription_id, profile)
+            db.execute(
+                "UPDATE subscriptions SET refreshed_at = ? WHERE id = ?",
+                (now_iso(), subscription_id),
+            )
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def meta(self, key: str) -> str | None:
         with self._lock:
@@ -294,13 +333,13 @@ class SubscriptionStore:
     @staticmethod
     def _save_profile(db: sqlite3.Connection, subscription_id: str, profile: Profile) -> None:
         db.execute(
-            "UPDATE subscriptions SET profile = ?, terms = ?, spread = ?, top_scores = ?, "
+            "UPDATE subscriptions SET profile = ?, terms = ?, spread = ?, top = ?, "
             "refreshed_at = COALESCE(refreshed_at, ?) WHERE id = ?",
             (
                 np.asarray(profile.vector, "<f4").tobytes(),
                 json.dumps(profile.terms),
                 json.dumps(list(profile.spread)),
-                json.dumps(list(profile.top_scores)),
+                json.dumps([list(entry) for entry in profile.top]),
                 now_iso(),
                 subscription_id,
             ),
@@ -318,7 +357,7 @@ class SubscriptionStore:
 
     @staticmethod
     def _queue(
-        db: sqlite3.Connection, subscription_id: str, channel: str, key: str, payload: str
+        db: sqlite3.Connection, subscription_id: str, channel: Channel, key: str, payload: str
     ) -> None:
         created = now_iso()
         db.execute(

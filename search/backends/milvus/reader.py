@@ -136,8 +136,8 @@ class MilvusReader:
             found = self._search("dense", vector.tolist(), limit, expression, "IP")
         return tuple(self._hit(e, s, i + 1, ()) for i, (e, s) in enumerate(found))
 
-    def query_weights(self, query: str) -> dict[str, float]:
-        """Milvus keeps its BM25 statistics to itself."""
+    def query_terms(self, query: str) -> dict[str, int]:
+        """Milvus tokenizes queries itself."""
         return {}
 
     def vectors(self, doc_ids: Sequence[str]) -> Vectors:

@@ -27,6 +27,14 @@ class MilvusWriter:
         crash between an upsert and its listener is not caught up)."""
         self._listeners.append(listener)
 
+    @property
+    def sequence(self) -> int:
+        return 0  # Milvus numbers no changes papersift can see
+
+    def replay(self, after: int) -> int:
+        """Nothing to replay: Milvus keeps no log papersift can read back."""
+        return 0
+
     def upsert(self, papers: Sequence[Paper], encoder: Encoder) -> ChangeReport:
         """Insert or replace `papers` (Milvus upsert)."""
         vectors = encoder.encode_documents([paper.text for paper in papers])
