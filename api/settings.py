@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from papersift.api.delivery.config import DeliveryConfig, SmtpConfig
 from papersift.api.http.guard import GuardSettings
 from papersift.api.sources import seconds_of, sets_of
 from papersift.index.storage.live import COMPACT_AFTER
@@ -109,13 +110,58 @@ class Settings(BaseSettings):
         default=3.0, ge=0, description="Seconds between OAI-PMH requests (arXiv asks for 3)."
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The server's address as readers reach it, for links in mails and feeds "
+        "(unset: http://HOST:PORT).",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for e-mail digests (unset: no e-mail)."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_security: str = Field(
+        default="starttls",
+        pattern="^(starttls|tls|none)$",
+        description="starttls (port 587), tls (implicit, port 465) or none (a local relay).",
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP user name, if it needs one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(
+        default="papersift <papersift@localhost>", description="The From: address of mails."
+    )
+    open_signups: bool = Field(
+        default=False,
+        description="Let people without the write token subscribe from the page (feed and "
+        "e-mail; never webhooks).",
+    )
+    signups_per_address: int = Field(
+        default=5, ge=1, description="Most page sign-ups for one e-mail address."
+    )
+    signups_total: int = Field(
+        default=1000, ge=1, description="Most subscriptions created from the page, in all."
+    )
+    webhook_public_only: bool = Field(
+        default=False,
+        description="Refuse webhook URLs that resolve to private, loopback or link-local "
+        "addresses (SSRF protection).",
+    )
+    retry_for: str = Field(
+        default="1d", description="How long a failing delivery is retried (30m, 6h, 1d)."
+    )
+    retry_base: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds before the first retry of a delivery; each retry waits twice as long.",
+    )
+
     @field_validator("sync", mode="after")
     @classmethod
     def _known_sources(cls, sources: list[str]) -> list[str]:
         sets_of(sources)  # a ValueError names the bad one
         return sources
 
-    @field_validator("sync_every", mode="after")
+    @field_validator("sync_every", "retry_for", mode="after")
     @classmethod
     def _a_duration(cls, every: str) -> str:
         seconds_of(every)
@@ -164,6 +210,29 @@ def backend_config(settings: Settings) -> BackendConfig:
         runtime=settings.runtime,
         compact_after=settings.compact_after,
         state=settings.state_folder,
+    )
+
+
+def delivery_config(settings: Settings) -> DeliveryConfig:
+    """Where links in mails and feeds point, and how mail and webhooks are sent."""
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    smtp = None
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        smtp = SmtpConfig(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_security,
+            settings.smtp_user,
+            password,
+            settings.smtp_from,
+        )
+    return DeliveryConfig(
+        public_url=public_url.rstrip("/"),
+        smtp=smtp,
+        webhook_public_only=settings.webhook_public_only,
+        retry_for=seconds_of(settings.retry_for),
+        retry_base=settings.retry_base,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from papersift.api.cli.deliveries import deliver_after, listening
 from papersift.api.cli.options import (
     BackendOption,
     MilvusCollectionOption,
@@ -101,6 +102,7 @@ def add(
     """Add papers to an index, replacing those with the same id; only they are encoded."""
     config = config_of(index, backend, milvus_uri, milvus_token, milvus_collection)
     opened = _writable(config)
+    subscriptions = listening(opened)
     papers, report = load_papers(list(corpus))
     typer.echo(report.summary(), err=True)
     change = _writer(opened).upsert(papers, opened.reader.encoder)
@@ -108,6 +110,7 @@ def add(
         f"added {len(change.upserted) - len(change.replaced)} papers, replaced "
         f"{len(change.replaced)}; {_state(change, opened)}"
     )
+    deliver_after(subscriptions)
 
 
 def delete(

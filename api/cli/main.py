@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from papersift.api.cli import indexing, searching, serving
+from papersift.api.cli import indexing, searching, serving, subscribing
 from papersift.api.cli.syncing import sync_app
 from papersift.index.encoding.ray import LOCAL as LOCAL_RAY
 from papersift.index.errors import IndexLayerError
@@ -46,6 +46,9 @@ app.command()(indexing.add)
 app.command()(indexing.delete)
 app.command()(indexing.compact)
 app.add_typer(sync_app, name="sync")
+app.command()(subscribing.subscribe)
+app.add_typer(subscribing.subscriptions_app, name="subscriptions")
+app.command()(subscribing.digest)
 
 
 def ray_address_given(argv: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from tqdm import tqdm
 
+from papersift.api.cli.deliveries import deliver_after, listening
 from papersift.api.cli.options import (
     BackendOption,
     IndexOption,
@@ -59,12 +60,14 @@ def sync_arxiv(
     opened = registry.open_backend(with_demo(config, to_stderr))
     if opened.state is None:
         raise QueryError("state_folder", "the milvus backend needs PAPERSIFT_STATE_FOLDER for sync")
+    subscriptions = listening(opened)
     sync = ArxivSync(opened, opened.reader.encoder, opened.state)
     with tqdm(desc="harvesting", unit="record", dynamic_ncols=True) as bar:
         report = sync.run(request, progress=lambda seen: _advance(bar, seen))
     typer.echo(f"synced {opened.reader.stats().index_folder}: {report.summary()}")
     for example in report.examples:
         typer.echo(f"  skipped {example}", err=True)
+    deliver_after(subscriptions)
 
 
 def _advance(bar: tqdm[None], report: SyncReport) -> None:

@@ -16,15 +16,17 @@ from papersift.api.http.errors import error_response, install_error_handlers
 from papersift.api.http.guard import RequestGuard
 from papersift.api.http.pages import build_pages
 from papersift.api.http.routes import build_router
+from papersift.api.http.signup import build_signup
+from papersift.api.http.subscriptions import build_subscription_router
 from papersift.api.http.writes import build_write_router
-from papersift.api.settings import Settings, backend_config
+from papersift.api.settings import Settings, backend_config, delivery_config
 from papersift.index import __version__
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """An app serving `engine` (default: one that loads `settings.index` in the background)."""
     settings = settings or Settings()
-    engine = engine or Engine(backend_config(settings))
+    engine = engine or Engine(backend_config(settings), delivery=delivery_config(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,7 +53,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     app.include_router(build_router(settings))
     app.include_router(build_write_router(settings))
+    app.include_router(build_subscription_router(settings))
     app.include_router(build_pages(settings))
+    app.include_router(build_signup(settings))
     static = resources.files("papersift.api") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 

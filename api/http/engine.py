@@ -11,12 +11,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from papersift.api.delivery.config import DeliveryConfig
+from papersift.api.delivery.worker import DeliveryWorker
 from papersift.api.demo import with_demo
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.errors import IndexLayerError
 from papersift.search.backends.interface import Backend, BackendConfig, Reader, Writer
 from papersift.search.backends.registry import open_backend
 from papersift.search.errors import SearchLayerError
+from papersift.search.subscriptions.service import Subscriptions, attach
 from papersift.search.sync_state import last_sync
 
 logger = logging.getLogger(__name__)
@@ -29,11 +32,21 @@ class NotReadyError(Exception):
 class Engine:
     """Holds the opened backend once it exists, and why it does not yet."""
 
-    def __init__(self, config: BackendConfig, say: Callable[[str], None] = logger.info) -> None:
+    def __init__(
+        self,
+        config: BackendConfig,
+        say: Callable[[str], None] = logger.info,
+        delivery: DeliveryConfig | None = None,
+    ) -> None:
         """`say` hears what loading is doing (building the demo index on its first start).
-        A local config without an index folder serves the demo corpus."""
+        A local config without an index folder serves the demo corpus. With `delivery`, a
+        thread delivers subscriptions' webhooks and mails."""
         self.config = config
         self.say = say
+        self.delivery = delivery
+        self._subscriptions: Subscriptions | None = None
+        self._subscriptions_lock = threading.Lock()
+        self._worker: DeliveryWorker | None = None
         self._backend: Backend | None = None
         self._document_encoder: Encoder | None = None
         self._document_encoder_lock = threading.Lock()
@@ -42,11 +55,10 @@ class Engine:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def of(cls, backend: Backend) -> Engine:
+    def of(cls, backend: Backend, delivery: DeliveryConfig | None = None) -> Engine:
         """An engine around an already opened backend (tests, embedding)."""
-        engine = cls(BackendConfig())
-        engine._backend = backend
-        engine._ready.set()
+        engine = cls(BackendConfig(), delivery=delivery)
+        engine._serve(backend)
         return engine
 
     @property
@@ -89,6 +101,21 @@ class Engine:
             return self._document_encoder
 
     @property
+    def subscriptions(self) -> Subscriptions | None:
+        """The index's subscriptions, created on first use (None: a read-only index, or a
+        remote one without a state folder)."""
+        with self._subscriptions_lock:
+            if self._subscriptions is None:
+                self._subscriptions = attach(self.backend, create=True)
+                self._start_deliveries()
+            return self._subscriptions
+
+    def wake_deliveries(self) -> None:
+        """Deliver now (something was queued or fell due) rather than at the next look."""
+        if self._worker is not None:
+            self._worker.wake()
+
+    @property
     def ready(self) -> bool:
         return self._backend is not None
 
@@ -102,7 +129,11 @@ class Engine:
         return f"{stats.documents:,} papers from {stats.index_folder}"
 
     def close(self) -> None:
-        """Let go of the index (its write lock) when the app stops."""
+        """Stop delivering and let go of the index (its write lock) when the app stops."""
+        if self._worker is not None:
+            self._worker.stop()
+        if self._subscriptions is not None:
+            self._subscriptions.store.close()
         if self._backend is not None and self._backend.writer is not None:
             self._backend.writer.close()
 
@@ -129,6 +160,22 @@ class Engine:
         """Open the backend (building the demo index if needed) and load its query model."""
         backend = open_backend(with_demo(self.config, self.say))
         _ = backend.reader.encoder  # load the model now, not on the first query
+        self._serve(backend)
+        logger.info("index ready: %s", self.describe())
+
+    def _serve(self, backend: Backend) -> None:
+        """Serve `backend`: its existing subscriptions catch up on changes a crash kept them
+        from, and start being delivered."""
+        self._subscriptions = attach(backend)
+        if self._subscriptions is not None:
+            caught_up = self._subscriptions.catch_up()
+            if caught_up:
+                logger.info("subscriptions caught up on %d changes", caught_up)
+            self._start_deliveries()
         self._backend = backend
         self._ready.set()
-        logger.info("index ready: %s", self.describe())
+
+    def _start_deliveries(self) -> None:
+        if self.delivery is not None and self._subscriptions is not None and not self._worker:
+            self._worker = DeliveryWorker(self._subscriptions, self.delivery)
+            self._worker.start()

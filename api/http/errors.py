@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from papersift.api.http.engine import NotReadyError
 from papersift.api.http.pages import error_page, is_page
+from papersift.api.http.subscriptions import SubscriptionNotFoundError
 from papersift.api.http.writes import WriteDeniedError
 from papersift.index.errors import IndexBusyError, IndexWriteError
 from papersift.search.errors import BackendUnavailableError, PaperNotFoundError, QueryError
@@ -30,9 +33,10 @@ PAGE_MESSAGES = {404: "There is no page at this address.",
 MESSAGES = {"finite_number": "must be a finite number"}
 
 
-def describe(error: RequestValidationError) -> tuple[str | None, str]:
-    """The field a validation error is about (None for the body as a whole) and what is wrong."""
-    first = error.errors()[0] if error.errors() else {}
+def describe(errors: Sequence[Any]) -> tuple[str | None, str]:
+    """The field the first of pydantic's validation errors is about (None for the body as a
+    whole) and what is wrong."""
+    first = errors[0] if errors else {}
     if first.get("type") == "json_invalid":  # loc is ("body", 0-based character offset)
         offset = first.get("loc", ("body", "?"))[-1]
         where = f" at character {offset + 1}" if isinstance(offset, int) else ""
@@ -46,7 +50,7 @@ def describe(error: RequestValidationError) -> tuple[str | None, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        field, message = describe(error)
+        field, message = describe(error.errors())
         text = f"{field}: {message}" if field else message
         if is_page(request.url.path):
             return error_page(request, 422, text)
@@ -59,6 +63,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PaperNotFoundError)
     async def unknown_paper(request: Request, error: PaperNotFoundError) -> JSONResponse:
         return error_response(404, str(error), "id")
+
+    @app.exception_handler(SubscriptionNotFoundError)
+    async def unknown_subscription(
+        request: Request, error: SubscriptionNotFoundError
+    ) -> JSONResponse:
+        return error_response(404, "no such subscription", "id")
 
     @app.exception_handler(NotReadyError)
     async def not_ready(request: Request, error: NotReadyError) -> JSONResponse:

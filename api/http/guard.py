@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 WRITE_METHODS = frozenset({"PUT", "POST", "DELETE", "PATCH"})
 WRITE_PREFIXES = ("/api/papers",)
+# Every method: subscriptions hold e-mail addresses and webhook URLs.
+PRIVATE_PREFIXES = ("/api/subscriptions",)
 # A batch upsert may carry this many bytes per paper (arXiv abstracts average 1.3 KB, the longest
 # about 2 KB; the JSON of a whole paper is rarely over 4 KB).
 UPSERT_BYTES_PER_PAPER = 16 * 1024
@@ -50,6 +52,8 @@ class GuardSettings:
 
 def is_write(method: str, path: str) -> bool:
     """Requests that need the write token."""
+    if path.startswith(PRIVATE_PREFIXES):
+        return True
     return method in WRITE_METHODS and path.startswith(WRITE_PREFIXES)
 
 

@@ -38,7 +38,7 @@ def highlight(snippet: Snippet | None) -> Markup:
 TEMPLATES = Jinja2Templates(directory=str(resources.files("papersift.api") / "templates"))
 TEMPLATES.env.filters["highlight"] = highlight
 # Paths that are not pages: their errors stay JSON.
-NOT_PAGES = ("/api/", "/healthz", "/readyz", "/openapi.json", "/static/", "/docs")
+NOT_PAGES = ("/api/", "/feeds/", "/healthz", "/readyz", "/openapi.json", "/static/", "/docs")
 
 
 def is_page(path: str) -> bool:
@@ -55,6 +55,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 def build_pages(settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     templates = TEMPLATES
+    signup = {"open": settings.open_signups, "mail": bool(settings.smtp_host)}
 
     @router.get("/", response_class=HTMLResponse)
     def search_page(
@@ -69,7 +70,8 @@ def build_pages(settings: Settings) -> APIRouter:
         engine: Engine = request.app.state.engine
         form = {"q": q, "mode": mode, "year_from": year_from, "year_to": year_to,
                 "category": category}  # fmt: skip
-        context: dict[str, Any] = {"form": form, "categories": [], "hits": [], "error": None}
+        context: dict[str, Any] = {"form": form, "categories": [], "hits": [], "error": None,
+                                   "signup": signup}  # fmt: skip
         try:
             reader = engine.reader
             context["categories"] = sorted(reader.categories()[:TOP_CATEGORIES])
@@ -80,7 +82,8 @@ def build_pages(settings: Settings) -> APIRouter:
                                   category=[category] if category else [])  # fmt: skip
                 result = reader.search(to_request(body))
                 context.update(result=result, hits=result.hits, page=page,
-                               pages=_page_links(form, page, result.total))  # fmt: skip
+                               pages=_page_links(form, page, result.total),
+                               subscription={**form, "category": [category]})  # fmt: skip
         except (NotReadyError, QueryError) as error:
             context["error"] = str(error)
         status = 503 if context["error"] and not engine.ready else 200
@@ -89,7 +92,12 @@ def build_pages(settings: Settings) -> APIRouter:
     @router.get("/similar/{paper_id:path}", response_class=HTMLResponse)
     def similar_page(request: Request, paper_id: str) -> HTMLResponse:
         engine: Engine = request.app.state.engine
-        context: dict[str, Any] = {"form": {"q": "", "mode": "hybrid"}, "categories": []}
+        context: dict[str, Any] = {
+            "form": {"q": "", "mode": "hybrid"},
+            "categories": [],
+            "signup": signup,
+            "subscription": {"papers": [paper_id]},
+        }
         status = 200
         try:
             reader = engine.reader

@@ -11,7 +11,13 @@ import uvicorn
 from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
 from papersift.api.http.scheduler import SyncSchedule
-from papersift.api.settings import Settings, backend_config, startup_warnings, sync_request
+from papersift.api.settings import (
+    Settings,
+    backend_config,
+    delivery_config,
+    startup_warnings,
+    sync_request,
+)
 from papersift.api.sources import seconds_of
 from papersift.search.backends.interface import BackendName
 
@@ -41,7 +47,7 @@ def run_server(settings: Settings, say: Say) -> None:
     """
     for warning in startup_warnings(settings):
         say(f"warning: {warning}")
-    engine = Engine(backend_config(settings), say=say)
+    engine = Engine(backend_config(settings), say=say, delivery=delivery_config(settings))
     if settings.index is not None or settings.backend != BackendName.local:
         engine.open()  # a given index is checked before the port opens
     else:

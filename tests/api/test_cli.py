@@ -214,3 +214,40 @@ def test_add_delete_compact_change_the_index_in_place(  # type: ignore[no-untype
     code, out, _ = run_cli(["search", str(new[0]["title"]), "--index", str(folder), "--json",
                             "--mode", "lexical", "--limit", "5"], capsys, monkeypatch)  # fmt: skip
     assert new[0]["id"] not in [hit["id"] for hit in json.loads(out)["hits"]]
+
+
+def test_subscribe_list_and_delete_subscriptions(  # type: ignore[no-untyped-def]
+    tmp_path: Path, sample_index_folder: Path, capsys, monkeypatch
+) -> None:
+    folder = tmp_path / "idx"
+    shutil.copytree(sample_index_folder, folder)
+    index = ["--index", str(folder)]
+    code, out, err = run_cli(["subscribe", "graph neural networks", "--top", "3", "--json",
+                              *index], capsys, monkeypatch)  # fmt: skip
+    assert code == 0, err
+    created = json.loads(out)
+    assert len(created["first_issue"]) == 3 and created["feed_url"].endswith(".atom")
+    record = {"id": "new-gnn", "title": "Graph neural networks for message passing on graphs",
+              "abstract": "Graph neural networks pass messages between graph nodes; our graph "
+              "neural network generalises graph convolution."}  # fmt: skip
+    code, _, err = run_cli(["add", str(write_jsonl(tmp_path / "n.jsonl", [record])), *index],
+                           capsys, monkeypatch)  # fmt: skip
+    assert code == 0, err
+    code, out, _ = run_cli(["subscriptions", "list", "--json", *index], capsys, monkeypatch)
+    (listed,) = json.loads(out)["subscriptions"]
+    assert listed["id"] == created["id"] and listed["matches"] == 4
+    code, out, _ = run_cli(["subscriptions", "list", *index], capsys, monkeypatch)
+    assert created["id"] in out and "4 matches" in out
+    code, out, _ = run_cli(["digest", *index], capsys, monkeypatch)
+    assert code == 0 and "0 digests due" in out
+    code, _, err = run_cli(["subscribe", "--paper", "no-such-paper", *index], capsys, monkeypatch)
+    assert_one_line_error(code, err, "papers", "no-such-paper")
+    code, _, err = run_cli(["subscribe", *index], capsys, monkeypatch)
+    assert_one_line_error(code, err, "q")
+    code, _, err = run_cli(["subscribe", "x", "--webhook", "ftp://a.org", *index], capsys,
+                           monkeypatch)  # fmt: skip
+    assert_one_line_error(code, err, "webhook_url")
+    code, out, err = run_cli(["subscriptions", "delete", created["id"], "nope", *index], capsys,
+                             monkeypatch)  # fmt: skip
+    assert "deleted 1 subscriptions" in out
+    assert_one_line_error(code, err, "nope")

@@ -114,26 +114,54 @@ def milvus_server(data: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 
 @contextlib.contextmanager
-def oai_repository(plan: dict[str, object], folder: Path) -> Iterator[str]:
-    """The test OAI-PMH repository (tests/helpers/oai_server.py) serving `plan` on a loopback
-    port, stopped by PID afterwards; yields its base URL."""
-    port = free_port()
-    plan_file = folder / f"oai-plan-{port}.json"
-    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+def listening(command: list[str], port: int, name: str, seconds: float = 30) -> Iterator[None]:
+    """Run `command` (a server) until it listens on loopback `port`; stop it by PID after."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.oai_server", str(port), str(plan_file)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + seconds
         while True:
-            assert process.poll() is None, "the OAI-PMH test server exited"
+            assert process.poll() is None, f"the {name} exited"
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     break
-            assert time.monotonic() < deadline, "the OAI-PMH test server did not listen"
+            assert time.monotonic() < deadline, f"the {name} did not listen"
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/oai"
+        yield
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def oai_repository(plan: dict[str, object], folder: Path) -> Iterator[str]:
+    """The test OAI-PMH repository (tests/helpers/oai_server.py) serving `plan` on a loopback
+    port; yields its base URL."""
+    port = free_port()
+    plan_file = folder / f"oai-plan-{port}.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    command = [sys.executable, "-m", "tests.helpers.oai_server", str(port), str(plan_file)]
+    with listening(command, port, "OAI-PMH test server"):
+        yield f"http://127.0.0.1:{port}/oai"
+
+
+@contextlib.contextmanager
+def webhook_receiver(log: Path, fail_first: int = 0, port: int | None = None) -> Iterator[str]:
+    """The test webhook receiver (tests/helpers/webhook_receiver.py) on a loopback port: it
+    logs every POST to `log` and answers 500 to the first `fail_first`; yields its URL."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "tests.helpers.webhook_receiver", str(port), str(log),
+               str(fail_first)]  # fmt: skip
+    with listening(command, port, "webhook receiver"):
+        yield f"http://127.0.0.1:{port}/hook"
+
+
+@contextlib.contextmanager
+def smtp_server(maildir: Path) -> Iterator[int]:
+    """aiosmtpd on a loopback port, delivering into the Maildir `maildir`; yields its port."""
+    port = free_port()
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+               "-c", "aiosmtpd.handlers.Mailbox", str(maildir)]  # fmt: skip
+    with listening(command, port, "SMTP server"):
+        yield port

@@ -1,0 +1,1 @@
+"""Delivering subscriptions' news: Atom feeds, signed webhooks and e-mail digests."""
