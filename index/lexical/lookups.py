@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
+from papersift.index.lexical import bm25
 from papersift.index.ranking import Rows, Scores
 
 if TYPE_CHECKING:
@@ -63,3 +65,26 @@ def terms_in_rows(
         for position in np.flatnonzero(frequencies(index, term_id, wanted) > 0):
             present[int(position)].append(term)
     return present
+
+
+def frequency_parts(index: LexicalIndex, rows: Rows, term_ids: Sequence[int]) -> sparse.csr_matrix:
+    """BM25's term-frequency parts of `term_ids` in `rows` (rows x terms, sparse): many rows'
+    scores for many weightings at once are then one sparse product."""
+    columns = np.asarray(term_ids, np.int64)
+    rows = np.asarray(rows, np.int64)
+    found = sparse.csr_matrix((len(rows), len(columns)), dtype=np.float64)
+    for first_row, matrix in zip(index.first_rows, index.segments, strict=True):
+        local = rows - int(first_row)
+        inside = np.flatnonzero((local >= 0) & (local < matrix.shape[0]))
+        known = np.flatnonzero(columns < matrix.shape[1])
+        if len(inside) == 0 or len(known) == 0:
+            continue
+        part = sparse.csc_matrix(matrix[:, columns[known]]).tocsr()[local[inside]].tocoo()
+        values = bm25.frequency_part(
+            part.data.astype(np.float64), index.length_norm[rows[inside][part.row]],
+            index.parameters.k1,
+        )  # fmt: skip
+        found = found + sparse.csr_matrix(
+            (values, (inside[part.row], known[part.col])), shape=found.shape
+        )
+    return found

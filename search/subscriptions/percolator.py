@@ -25,11 +25,11 @@ import numpy.typing as npt
 from scipy import sparse
 
 from papersift.index.lexical import bm25
-from papersift.index.lexical.lookups import scores_of
+from papersift.index.lexical.lookups import frequency_parts
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.requests import Filters, Mode
-from papersift.search.subscriptions.model import Kind, Match, Profile, Subscription
+from papersift.search.subscriptions.model import Kind, Match, Profile, Spec, Subscription
 
 Scores = npt.NDArray[np.float64]
 Ranked = tuple[tuple[str, float], ...]  # (paper id, score), best first
@@ -43,6 +43,28 @@ class Arrivals:
     papers: Sequence[Paper]
     vectors: npt.NDArray[np.float32]
     snapshot: Snapshot | None
+
+
+class Admission:
+    """Which arrivals each subscription may take: its filters and its own papers, as masks
+    over the arrivals (a filter's mask is made once per change, shared by the subscriptions
+    that have it)."""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        self.papers = papers
+        self.ids = {paper.id: position for position, paper in enumerate(papers)}
+        self._masks: dict[Filters, npt.NDArray[np.bool_]] = {}
+
+    def allowed(self, spec: Spec) -> npt.NDArray[np.bool_]:
+        mask = self._masks.get(spec.filters)
+        if mask is None:
+            mask = np.array([passes(spec.filters, paper) for paper in self.papers], bool)
+            self._masks[spec.filters] = mask
+        excluded = [self.ids[i] for i in (*spec.positives, *spec.negatives) if i in self.ids]
+        if excluded:
+            mask = mask.copy()
+            mask[excluded] = False
+        return mask
 
 
 @dataclass(frozen=True)
@@ -60,10 +82,18 @@ def percolate(
     if not arrivals.papers or not subscriptions:
         return Outcome([], {})
     scores = score_matrix(arrivals, subscriptions)
+    admission = Admission(arrivals.papers)
+    allowed = [
+        np.where(admission.allowed(subscription.spec), scores[position], -np.inf)
+        for position, (subscription, _) in enumerate(subscriptions)
+    ]
+    contenders = [position for position, row in enumerate(allowed) if np.isfinite(row).any()]
+    tops = current_tops([subscriptions[position] for position in contenders], arrivals.snapshot)
     matches: list[Match] = []
     profiles: dict[str, Profile] = {}
-    for position, (subscription, profile) in enumerate(subscriptions):
-        found = _matches_of(subscription, profile, scores[position], arrivals, now)
+    for position, top in zip(contenders, tops, strict=True):
+        subscription, profile = subscriptions[position]
+        found = _matches_of(subscription, profile, allowed[position], top, admission, now)
         if found is not None:
             matches += found[0]
             profiles[subscription.id] = found[1]
@@ -106,13 +136,7 @@ def _combined(
 
 def _cosines(profiles: Sequence[Profile], vectors: npt.NDArray[np.float32]) -> Scores:
     """Cosines of each profile's vector with each of `vectors` (0 for a profile without one)."""
-    dimension = vectors.shape[1]
-    directions = np.stack(
-        [
-            profile.vector if len(profile.vector) == dimension else np.zeros(dimension, np.float32)
-            for profile in profiles
-        ]
-    )
+    directions = np.stack([_direction(profile, vectors.shape[1]) for profile in profiles])
     scores: Scores = (directions @ vectors.T).astype(np.float64)
     return scores
 
@@ -171,59 +195,97 @@ def _parts(
 
 
 def _matches_of(
-    subscription: Subscription, profile: Profile, scores: Scores, arrivals: Arrivals, now: str
+    subscription: Subscription,
+    profile: Profile,
+    scores: Scores,
+    top: Ranked,
+    admission: Admission,
+    now: str,
 ) -> tuple[list[Match], Profile] | None:
-    """The arrivals that enter this subscription's top N, and its new top N (None: none
-    enters)."""
-    if not np.isfinite(scores).any():
-        return None
-    spec, papers = subscription.spec, arrivals.papers
-    arrived = {paper.id for paper in papers}
-    standing = [
-        entry
-        for entry in current_top(subscription, profile, arrivals.snapshot)
-        if entry[0] not in arrived  # a replaced paper competes as its new version
-    ]
-    bar = standing[spec.top - 1][1] if len(standing) >= spec.top else -np.inf
-    excluded = set(spec.positives) | set(spec.negatives)
-    hopeful = [
-        (papers[position].id, float(scores[position]))
-        for position in np.flatnonzero(scores > bar).tolist()
-        if papers[position].id not in excluded and passes(spec.filters, papers[position])
-    ]
+    """The arrivals that enter this subscription's top N (`top`, as the index is now), and its
+    new top N (None: none enters). `scores` are -inf for arrivals it may not take."""
+    wanted, papers = subscription.spec.top, admission.papers
+    standing = [entry for entry in top if entry[0] not in admission.ids]  # replaced: compete anew
+    bar = standing[wanted - 1][1] if len(standing) >= wanted else -np.inf
+    hopeful = [(papers[p].id, float(scores[p])) for p in np.flatnonzero(scores > bar).tolist()]
     if not hopeful:
         return None
-    ranked = sorted(standing + hopeful, key=lambda entry: -entry[1])[: spec.top]
-    entered = [(paper_id, score) for paper_id, score in ranked if paper_id in arrived]
+    ranked = sorted(standing + hopeful, key=lambda entry: -entry[1])[:wanted]
+    entered = [(paper_id, score) for paper_id, score in ranked if paper_id in admission.ids]
     if not entered:
         return None
     matches = [Match(subscription.id, paper_id, now, score, False) for paper_id, score in entered]
     return matches, Profile(profile.vector, profile.terms, profile.spread, tuple(ranked))
 
 
-def current_top(subscription: Subscription, profile: Profile, snapshot: Snapshot | None) -> Ranked:
-    """The subscription's top N as the index is now: papers deleted since are gone, and lexical
-    and hybrid scores are those of the current statistics."""
+def current_tops(
+    subscriptions: Sequence[tuple[Subscription, Profile]], snapshot: Snapshot | None
+) -> list[Ranked]:
+    """Each subscription's top N as the index is now: papers deleted since are gone, and lexical
+    and hybrid ones are scored again at the current statistics, all in one sparse product."""
     if snapshot is None:
-        return profile.top
+        return [profile.top for _, profile in subscriptions]
     kept = [
-        (paper_id, score, row)
-        for paper_id, score in profile.top
-        if (row := snapshot.papers.row_of(paper_id)) is not None
+        [(i, s, row) for i, s in profile.top if (row := snapshot.papers.row_of(i)) is not None]
+        for _, profile in subscriptions
     ]
-    spec = subscription.spec
-    if spec.kind == Kind.papers or spec.mode == Mode.dense or not kept:
-        return tuple((paper_id, score) for paper_id, score, _ in kept)
-    rows = np.array([row for _, _, row in kept], np.int64)
-    terms = snapshot.lexical.weighted_terms(_tokens(profile))
-    lexical = scores_of(snapshot.lexical, rows, terms)
-    dense = np.zeros(len(rows))
-    if spec.mode == Mode.hybrid:
-        dense = (snapshot.dense.vectors(rows) @ profile.vector).astype(np.float64)
-    now = _combined(subscription, profile, dense, lexical).tolist()
-    ranked = sorted(zip([paper_id for paper_id, _, _ in kept], now, strict=True),
-                    key=lambda entry: -entry[1])  # fmt: skip
-    return tuple(ranked)
+    tops: list[Ranked] = [tuple((i, s) for i, s, _ in entries) for entries in kept]
+    again = [
+        position
+        for position, (subscription, _) in enumerate(subscriptions)
+        if kept[position] and subscription.spec.kind == Kind.search
+        and subscription.spec.mode != Mode.dense
+    ]  # fmt: skip
+    if again:
+        batch = [subscriptions[position] for position in again]
+        rescored = _rescored(batch, [kept[position] for position in again], snapshot)
+        for position, ranked in zip(again, rescored, strict=True):
+            tops[position] = ranked
+    return tops
+
+
+def _rescored(
+    subscriptions: Sequence[tuple[Subscription, Profile]],
+    kept: Sequence[list[tuple[str, float, int]]],
+    snapshot: Snapshot,
+) -> list[Ranked]:
+    """Lexical and hybrid tops scored at the current statistics."""
+    lexical = snapshot.lexical
+    owners = np.array([n for n, entries in enumerate(kept) for _ in entries], np.int64)
+    rows = np.array([row for entries in kept for _, _, row in entries], np.int64)
+    distinct_rows, row_at = np.unique(rows, return_inverse=True)
+    weighted = [lexical.weighted_terms(_tokens(profile)) for _, profile in subscriptions]
+    term_ids = sorted({term_id for terms in weighted for term_id, _ in terms})
+    column = {term_id: n for n, term_id in enumerate(term_ids)}
+    weights = sparse.csr_matrix(
+        (
+            [weight for terms in weighted for _, weight in terms],
+            ([n for n, terms in enumerate(weighted) for _ in terms],
+             [column[term_id] for terms in weighted for term_id, _ in terms]),
+        ),
+        shape=(len(subscriptions), len(term_ids)),
+    )  # fmt: skip
+    parts = frequency_parts(lexical, distinct_rows, term_ids)
+    lexical_scores = np.asarray(weights[owners].multiply(parts[row_at]).sum(axis=1)).ravel()
+    dense_scores = np.zeros(len(rows))
+    hybrid = np.array([s.spec.mode == Mode.hybrid for s, _ in subscriptions])[owners]
+    if hybrid.any():
+        vectors = snapshot.dense.vectors(distinct_rows)
+        directions = np.stack([_direction(p, vectors.shape[1]) for _, p in subscriptions])
+        dense_scores = np.einsum("ij,ij->i", vectors[row_at], directions[owners])
+    ranked: list[Ranked] = []
+    start = 0
+    for (subscription, profile), entries in zip(subscriptions, kept, strict=True):
+        span = slice(start, start + len(entries))
+        start += len(entries)
+        now = _combined(subscription, profile, dense_scores[span], lexical_scores[span])
+        ids = [paper_id for paper_id, _, _ in entries]
+        ranked.append(tuple(sorted(zip(ids, now.tolist(), strict=True), key=lambda e: -e[1])))
+    return ranked
+
+
+def _direction(profile: Profile, dimension: int) -> npt.NDArray[np.float32]:
+    return profile.vector if len(profile.vector) == dimension else np.zeros(dimension, np.float32)
 
 
 def _tokens(profile: Profile) -> list[str]:

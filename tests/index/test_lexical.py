@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from papersift.index.lexical import BM25Parameters, LexicalIndex
+from papersift.index.lexical.lookups import frequency_parts
 from papersift.index.lexical.tokenizer import Tokenizer
 from papersift.index.papers.corpus import load_papers
 from tests.helpers.data import demo_records, shared
@@ -118,3 +119,17 @@ def test_terms_in_rows_equals_a_set_lookup_across_segments() -> None:
     expected = [[t for t in dict.fromkeys(query) if t in set(token_lists[r])] for r in rows]
     assert index.terms_in_rows(query, rows) == expected
     assert any(expected)  # the query does match some of these rows
+
+
+def test_frequency_parts_give_the_scores_of_a_full_scoring_across_segments() -> None:
+    tokenizer = Tokenizer()
+    texts = [f"{r['title']} {r['abstract']}" for r in demo_records(60)]
+    token_lists = [tokenizer.tokenize(t) for t in texts]
+    index = LexicalIndex.build(token_lists[:40], BM25Parameters()).with_added(token_lists[40:])
+    query = tokenizer.tokenize("quantum neural networks galaxy dark matter spin networks")
+    weighted = index.weighted_terms(query)
+    rows = np.array([59, 0, 41, 12, 40, 39, 7], np.int64)
+    parts = frequency_parts(index, rows, [term_id for term_id, _ in weighted])
+    scores = parts @ np.array([weight for _, weight in weighted])
+    np.testing.assert_allclose(scores, index.score_all(query)[rows], rtol=1e-12)
+    assert (scores > 0).sum() >= 3  # the query does match rows of both segments
