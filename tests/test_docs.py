@@ -16,7 +16,10 @@ from tests.helpers.data import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CLI_PAGE = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-COMMANDS = {"build", "search", "eval", "serve", "add", "delete", "compact", "sync arxiv"}
+COMMANDS = {
+    "build", "search", "eval", "serve", "add", "delete", "compact", "sync arxiv",
+    "subscribe", "subscriptions list", "subscriptions delete", "digest",
+}  # fmt: skip
 
 
 def commands(group: Any, prefix: str = "") -> dict[str, Any]:
