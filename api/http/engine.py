@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -166,7 +167,7 @@ class Engine:
     def _serve(self, backend: Backend) -> None:
         """Serve `backend`: its existing subscriptions catch up on changes a crash kept them
         from, and start being delivered."""
-        self._subscriptions = attach(backend)
+        self._subscriptions = self._open_subscriptions(backend)
         if self._subscriptions is not None:
             caught_up = self._subscriptions.catch_up()
             if caught_up:
@@ -174,6 +175,18 @@ class Engine:
             self._start_deliveries()
         self._backend = backend
         self._ready.set()
+
+    def _open_subscriptions(self, backend: Backend) -> Subscriptions | None:
+        """The subscriptions of `backend`. A writable index always has its store open, so that
+        one created by `papersift subscribe` while this server runs is matched at once. Where
+        the store cannot be opened (a full disk), the index is still served; the changes
+        meanwhile are matched after a restart if the update log still holds them (a compaction
+        empties it)."""
+        try:
+            return attach(backend, create=backend.writer is not None)
+        except (OSError, sqlite3.Error) as error:
+            self.say(f"subscriptions are off until a restart: cannot open their store ({error})")
+            return None
 
     def _start_deliveries(self) -> None:
         if self.delivery is not None and self._subscriptions is not None and not self._worker:
