@@ -48,3 +48,18 @@ class SearchResult:
     # How each leg's scores for this query spread over the whole corpus, in a z-score hybrid:
     # (lexical mean, lexical std, dense mean, dense std). None where unknown.
     spread: tuple[float, float, float, float] | None = None
+    # How far the best paper's meaning stands out of the corpus (its cosine less the mean), and
+    # whether that is too little to call it a match (see `search/cue.py`). None: no dense leg.
+    standout: float | None = None
+    weak: bool = False
+    facets: tuple[tuple[str, int], ...] = ()  # categories of the retrieved papers, by count
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A page of papers newest first, and how many there are in all."""
+
+    papers: tuple[Paper, ...]
+    total: int
+    first_date: str | None  # the oldest and newest dates in the index (YYYY-MM-DD; day or
+    last_date: str | None  # month may be 00 where unknown)

@@ -27,6 +27,14 @@ class Fusion(StrEnum):
     convex = "convex"
 
 
+class Sort(StrEnum):
+    """The order of results: fused relevance (default), or the newest first among the papers
+    the query retrieved."""
+
+    relevance = "relevance"
+    newest = "newest"
+
+
 RRF_K = 60.0  # reciprocal rank fusion's constant, as in Cormack, Clarke & Buettcher (2009)
 # Rank-based fusion (rrf, convex) fuses each leg's top 1,000, so a paper deep in one leg can
 # still rise. Fixed (not derived from the page) so that every page of one query is cut from the
@@ -67,6 +75,8 @@ class SearchRequest:
     dense_weight: float = 1.0
     alpha: float | None = None  # when set, the legs' weights become (alpha, 1 - alpha)
     filters: Filters = field(default_factory=Filters)
+    sort: Sort = Sort.relevance
+    facets: bool = False  # count the retrieved papers' categories
 
     @property
     def weights(self) -> tuple[float, float]:
@@ -86,6 +96,7 @@ def validate(request: SearchRequest) -> None:
         raise QueryError("q", "the query is empty")
     _check_choice("mode", request.mode, Mode)
     _check_choice("fusion", request.fusion, Fusion)
+    _check_choice("sort", request.sort, Sort)
     if request.limit < 1:
         raise QueryError("limit", "must be at least 1")
     if request.offset < 0:

@@ -18,6 +18,7 @@ from papersift.index.ranking import top_n
 from papersift.index.storage.live import LiveIndex
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.backends.interface import BackendName, IndexStats
+from papersift.search.cue import is_weak, standout
 from papersift.search.errors import PaperNotFoundError
 from papersift.search.filters import allowed_rows
 from papersift.search.fusion import (
@@ -26,8 +27,16 @@ from papersift.search.fusion import (
     reciprocal_rank_fusion,
     z_score_fusion,
 )
-from papersift.search.hits import Hit, LegScore, SearchResult
-from papersift.search.requests import Filters, Fusion, Mode, SearchRequest, leg_depths, validate
+from papersift.search.hits import Hit, LegScore, Listing, SearchResult
+from papersift.search.requests import (
+    Filters,
+    Fusion,
+    Mode,
+    SearchRequest,
+    Sort,
+    leg_depths,
+    validate,
+)
 from papersift.search.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
@@ -93,13 +102,30 @@ class Searcher:
         lexical = _lexical_leg(index, query_terms, lexical_depth, allowed, request)
         dense = _dense_leg(index, query_vector, dense_depth, allowed)
         fused = self._fuse(lexical, dense, request)
+        if request.sort == Sort.newest:
+            fused = _newest_first(index, fused)
         page = slice(request.offset, request.offset + request.limit)
         terms = tuple(dict.fromkeys(query_terms))
         hits = _hits(
             index, fused.rows[page], fused.scores[page], request.offset, lexical, dense, terms
         )
+        facets = tuple(index.papers.category_counts(fused.rows)) if request.facets else ()
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResult(request, hits, len(fused), took_ms, terms, _spread(lexical, dense))
+        best = standout(dense)
+        return SearchResult(request, hits, len(fused), took_ms, terms, _spread(lexical, dense),
+                            best, is_weak(best), facets)  # fmt: skip
+
+    def newest(self, filters: Filters, limit: int, offset: int = 0) -> Listing:
+        """The papers passing `filters`, newest first (by first-version date)."""
+        index = self.index
+        papers = index.papers
+        order = papers.newest_order
+        allowed = allowed_rows(papers, filters)
+        if allowed is not None:
+            order = order[allowed[order]]
+        first, last = papers.date_range
+        page = order[offset : offset + limit]
+        return Listing(tuple(papers.get(row) for row in page.tolist()), len(order), first, last)
 
     def query_terms(self, query: str) -> dict[str, int]:
         """The query's terms as the lexical leg sees them, with their repeats."""
@@ -241,6 +267,12 @@ def _hits(
             )
         )
     return tuple(hits)
+
+
+def _newest_first(index: Snapshot, fused: Ranking) -> Ranking:
+    """The fused candidates by date, newest first (ties keep their relevance order)."""
+    order = np.argsort(-index.papers.dates[fused.rows], kind="stable")
+    return Ranking(fused.rows[order], fused.scores[order])
 
 
 def _spread(

@@ -6,14 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from papersift.api.http.engine import Engine
 from papersift.api.http.errors import error_response, install_error_handlers
 from papersift.api.http.guard import RequestGuard
+from papersift.api.http.page_kit import TEMPLATES
 from papersift.api.http.pages import build_pages
 from papersift.api.http.routes import build_router
 from papersift.api.http.signup import build_signup
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=__version__,
         description="Hybrid (BM25 + dense) search over paper abstracts.",
         lifespan=lifespan,
+        docs_url=None,  # served below from local assets, without the stock page's inline script
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -56,8 +59,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(build_subscription_router(settings))
     app.include_router(build_pages(settings))
     app.include_router(build_signup(settings))
+    swagger = resources.files("fastapi_offline") / "static"
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger)), name="swagger")
     static = resources.files("papersift.api") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        """Swagger UI, from the fastapi-offline package's copy: works offline."""
+        return TEMPLATES.TemplateResponse(request, "api_docs.html", {})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

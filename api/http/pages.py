@@ -1,117 +1,141 @@
-"""The search page: a plain GET form rendered on the server (works without JavaScript)."""
+"""The site's pages, rendered on the server (they work without JavaScript): the home page
+(newest papers), results (sorting, category facets, numbered pages, the match cue) and a page
+per paper. Every piece of corpus text is escaped by the templates.
 
-from importlib import resources
+No `from __future__ import annotations` here: the routes are closures whose annotations name
+limits from the settings, which FastAPI must be able to evaluate.
+"""
+
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from papersift.api.http.engine import Engine, NotReadyError
-from papersift.api.http.routes import to_request
-from papersift.api.http.schemas import SearchBody
+from papersift.api.http.page_kit import (
+    PAGE_SIZE,
+    TEMPLATES,
+    base_context,
+    error_page,
+    is_page,
+    pager,
+)
 from papersift.api.settings import Settings
-from papersift.search.errors import PaperNotFoundError, QueryError
-from papersift.search.requests import Mode
-from papersift.search.snippets import Snippet
+from papersift.api.site.links import arxiv_links, bibtex, doi_link
+from papersift.api.site.taxonomy import is_category, name_of
+from papersift.search.backends.interface import Reader
+from papersift.search.errors import QueryError
+from papersift.search.requests import Filters, Mode, SearchRequest, Sort
 
-PAGE_SIZE = 10
-TOP_CATEGORIES = 40
-
-
-def highlight(snippet: Snippet | None) -> Markup:
-    """Snippet text with <mark> around matches; every piece of corpus text is escaped."""
-    if snippet is None:
-        return Markup("")
-    parts: list[str] = []
-    cursor = 0
-    for start, end in snippet.highlights:
-        parts.append(str(escape(snippet.text[cursor:start])))
-        parts.append(f"<mark>{escape(snippet.text[start:end])}</mark>")
-        cursor = end
-    parts.append(str(escape(snippet.text[cursor:])))
-    return Markup("".join(parts))
-
-
-TEMPLATES = Jinja2Templates(directory=str(resources.files("papersift.api") / "templates"))
-TEMPLATES.env.filters["highlight"] = highlight
-# Paths that are not pages: their errors stay JSON.
-NOT_PAGES = ("/api/", "/feeds/", "/healthz", "/readyz", "/openapi.json", "/static/", "/docs")
-
-
-def is_page(path: str) -> bool:
-    return not path.startswith(NOT_PAGES)
-
-
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    """An error on a page, as a page: what went wrong, in the site's layout."""
-    form = {"q": request.query_params.get("q", "")[:200], "mode": "hybrid"}
-    context = {"form": form, "categories": [], "status": status, "message": message}
-    return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=status)
+__all__ = ["build_pages", "error_page", "is_page"]
+TOP_CATEGORIES = 40  # in the filter's list
+CHIPS = 12  # categories offered on the home page
+SIMILAR = 8
 
 
 def build_pages(settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    templates = TEMPLATES
     signup = {"open": settings.open_signups, "mail": bool(settings.smtp_host)}
 
     @router.get("/", response_class=HTMLResponse)
-    def search_page(
+    def home_or_results(
         request: Request,
         q: Annotated[str, Query(max_length=settings.max_query_length)] = "",
         mode: Mode = Mode.hybrid,
+        sort: Sort = Sort.relevance,
         page: Annotated[int, Query(ge=1, le=1000)] = 1,
         year_from: Annotated[str, Query(max_length=10)] = "",  # the form sends "" when blank
         year_to: Annotated[str, Query(max_length=10)] = "",
         category: Annotated[str, Query(max_length=100)] = "",
+        author: Annotated[str, Query(max_length=200)] = "",
     ) -> HTMLResponse:
         engine: Engine = request.app.state.engine
-        form = {"q": q, "mode": mode, "year_from": year_from, "year_to": year_to,
-                "category": category}  # fmt: skip
-        context: dict[str, Any] = {"form": form, "categories": [], "hits": [], "error": None,
-                                   "signup": signup}  # fmt: skip
+        form = {"q": q, "mode": mode, "sort": sort, "year_from": year_from, "year_to": year_to,
+                "category": category, "author": author}  # fmt: skip
+        context = base_context(form=form, signup=signup)
         try:
             reader = engine.reader
-            context["categories"] = sorted(reader.categories()[:TOP_CATEGORIES])
+            context["categories"] = _category_choices(reader, category)
+            filters = Filters(_year(year_from, "year_from"), _year(year_to, "year_to"),
+                              (category,) if category else (), author.strip() or None)  # fmt: skip
             if q.strip():
-                body = SearchBody(q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, mode=mode,
-                                  year_from=_year(year_from, "year_from"),
-                                  year_to=_year(year_to, "year_to"),
-                                  category=[category] if category else [])  # fmt: skip
-                result = reader.search(to_request(body))
-                context.update(result=result, hits=result.hits, page=page,
-                               pages=_page_links(form, page, result.total),
-                               subscription={**form, "category": [category]})  # fmt: skip
-        except (NotReadyError, QueryError) as error:
+                context.update(_results(reader, form, filters, page))
+                return TEMPLATES.TemplateResponse(request, "search.html", context)
+            context.update(_newest(reader, engine, form, filters, page))
+        except QueryError as error:
+            return error_page(request, 422, str(error))
+        except NotReadyError as error:
             context["error"] = str(error)
-        status = 503 if context["error"] and not engine.ready else 200
-        return templates.TemplateResponse(request, "search.html", context, status_code=status)
+            return TEMPLATES.TemplateResponse(request, "home.html", context, status_code=503)
+        return TEMPLATES.TemplateResponse(request, "home.html", context)
 
-    @router.get("/similar/{paper_id:path}", response_class=HTMLResponse)
-    def similar_page(request: Request, paper_id: str) -> HTMLResponse:
+    @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+    def paper_page(request: Request, paper_id: str) -> HTMLResponse:
         engine: Engine = request.app.state.engine
-        context: dict[str, Any] = {
-            "form": {"q": "", "mode": "hybrid"},
-            "categories": [],
-            "signup": signup,
-            "subscription": {"papers": [paper_id]},
-        }
-        status = 200
         try:
             reader = engine.reader
-            context["source"] = reader.paper(paper_id)
-            context["hits"] = list(reader.similar(paper_id, PAGE_SIZE))
-        except PaperNotFoundError as error:
-            context.update(error=str(error), hits=[])
-            status = 404
         except NotReadyError as error:
-            context.update(error=str(error), hits=[])
-            status = 503
-        return templates.TemplateResponse(request, "similar.html", context, status_code=status)
+            return error_page(request, 503, str(error))
+        paper = reader.paper(paper_id)
+        if paper is None:
+            return error_page(request, 404, f"There is no paper {paper_id!r} in this index.")
+        context = base_context(
+            paper=paper,
+            links=arxiv_links(paper),
+            doi=doi_link(paper),
+            bibtex=bibtex(paper),
+            categories_named=[(c, name_of(c)) for c in paper.categories if is_category(c)],
+            other_classes=[c for c in paper.categories if not is_category(c)],
+            similar=reader.similar(paper.id, SIMILAR),
+            signup=signup,
+            subscription={"papers": [paper.id]},
+        )
+        return TEMPLATES.TemplateResponse(request, "paper.html", context)
+
+    @router.get("/similar/{paper_id:path}")
+    def similar_page(paper_id: str) -> RedirectResponse:
+        """The old similar page: similar papers are on the paper's page now."""
+        return RedirectResponse(f"/papers/{quote(paper_id, safe='/')}#similar", status_code=301)
 
     return router
+
+
+def _results(reader: Reader, form: dict[str, Any], filters: Filters, page: int) -> dict[str, Any]:
+    request = SearchRequest(form["q"], form["mode"], limit=PAGE_SIZE,
+                            offset=(page - 1) * PAGE_SIZE, filters=filters, sort=form["sort"],
+                            facets=True)  # fmt: skip
+    result = reader.search(request)
+    facets = [(name, count) for name, count in result.facets if is_category(name)]
+    return {
+        "result": result,
+        "hits": result.hits,
+        "facets": facets[:TOP_CATEGORIES],
+        "pages": pager("/", form, page, result.total),
+        "subscription": {**form, "category": [form["category"]]},
+    }
+
+
+def _newest(
+    reader: Reader, engine: Engine, form: dict[str, Any], filters: Filters, page: int
+) -> dict[str, Any]:
+    listing = reader.newest(filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    chips = [(c, name_of(c)) for c in reader.categories() if is_category(c)][:CHIPS]
+    return {
+        "listing": listing,
+        "chips": chips,
+        "documents": reader.stats().documents,
+        "sync": engine.last_sync(),
+        "pages": pager("/", form, page, listing.total),
+    }
+
+
+def _category_choices(reader: Reader, selected: str) -> list[tuple[str, str]]:
+    """The filter's categories: the most common arXiv ones by code, and the selected one."""
+    codes = [c for c in reader.categories() if is_category(c)][:TOP_CATEGORIES]
+    if selected and selected not in codes:
+        codes.append(selected)
+    return [(code, name_of(code)) for code in sorted(codes)]
 
 
 def _year(value: str, field: str) -> int | None:
@@ -121,15 +145,3 @@ def _year(value: str, field: str) -> int | None:
     if not value.isdigit() or not 0 < int(value) < 3000:
         raise QueryError(field, f"{value!r} is not a year")
     return int(value)
-
-
-def _page_links(form: dict[str, Any], page: int, total: int) -> dict[str, str | None]:
-    def link(number: int) -> str:
-        params = {key: value for key, value in form.items() if value not in (None, "")}
-        return "/?" + urlencode({**params, "page": number})
-
-    last = max(1, -(-total // PAGE_SIZE))
-    return {
-        "previous": link(page - 1) if page > 1 else None,
-        "next": link(page + 1) if page < last else None,
-    }

@@ -18,6 +18,7 @@ from papersift.api.http.schemas import (
     BatchResponse,
     ErrorResponse,
     HitOut,
+    ListingResponse,
     PaperId,
     PaperOut,
     SearchBody,
@@ -28,7 +29,7 @@ from papersift.api.http.schemas import (
 from papersift.api.settings import Settings
 from papersift.search.backends.interface import Reader
 from papersift.search.errors import PaperNotFoundError, QueryError
-from papersift.search.requests import RRF_K, Filters, Fusion, Mode, SearchRequest
+from papersift.search.requests import RRF_K, Filters, Fusion, Mode, SearchRequest, Sort
 
 ERRORS = {code: {"model": ErrorResponse} for code in (404, 422, 503)}
 
@@ -79,6 +80,8 @@ def build_router(settings: Settings) -> APIRouter:
         year_to: Annotated[int | None, Query(ge=0, le=3000)] = None,
         category: Annotated[list[str] | None, Query(max_length=50)] = None,
         author: Annotated[str | None, Query(max_length=200)] = None,
+        sort: Sort = Sort.relevance,
+        facets: bool = False,
         explain: bool = False,
     ) -> Response:
         """Search abstracts (hybrid, lexical or dense), with filters applied before ranking."""
@@ -86,7 +89,7 @@ def build_router(settings: Settings) -> APIRouter:
             q=q, limit=limit, offset=offset, mode=mode, fusion=fusion, rrf_k=rrf_k,
             lexical_weight=lexical_weight, dense_weight=dense_weight, alpha=alpha,
             year_from=year_from, year_to=year_to, category=category or [], author=author,
-            explain=explain,
+            sort=sort, facets=facets, explain=explain,
         )  # fmt: skip
         return as_json(run_search(reader, body, settings))
 
@@ -102,6 +105,24 @@ def build_router(settings: Settings) -> APIRouter:
             raise QueryError("queries", f"at most {settings.max_batch} queries per batch")
         results = [run_search(reader, q, settings) for q in body.queries]
         return as_json(BatchResponse(results=results))
+
+    @router.get("/api/papers", response_model=ListingResponse, tags=["papers"])
+    def newest(
+        reader: ReaderDep,
+        limit: Limit = 20,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        year_from: Annotated[int | None, Query(ge=0, le=3000)] = None,
+        year_to: Annotated[int | None, Query(ge=0, le=3000)] = None,
+        category: Annotated[list[str] | None, Query(max_length=50)] = None,
+        author: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> ListingResponse:
+        """Papers newest first (by first-version date), optionally filtered."""
+        filters = Filters(year_from, year_to, tuple(category or ()), author or None)
+        listing = reader.newest(filters, limit, offset)
+        papers = [PaperOut(**paper.to_record()) for paper in listing.papers]
+        return ListingResponse(total=listing.total, limit=limit, offset=offset,
+                               first_date=listing.first_date, last_date=listing.last_date,
+                               papers=papers)  # fmt: skip
 
     @router.get("/api/papers/{id:anything}/similar", response_model=SimilarResponse,
                 tags=["papers"])  # fmt: skip
@@ -160,4 +181,6 @@ def to_request(body: SearchBody) -> SearchRequest:
         dense_weight=body.dense_weight,
         alpha=body.alpha,
         filters=filters,
+        sort=body.sort,
+        facets=body.facets,
     )

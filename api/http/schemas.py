@@ -10,7 +10,7 @@ from papersift.index.papers.dates import iso_date
 from papersift.index.papers.paper import MAX_ID_LENGTH, id_problem, safe_url
 from papersift.search.backends.interface import BackendName
 from papersift.search.hits import Hit, SearchResult
-from papersift.search.requests import RRF_K, Fusion, Mode
+from papersift.search.requests import RRF_K, Fusion, Mode, Sort
 
 
 def valid_id(value: str) -> str:
@@ -57,6 +57,8 @@ class SearchBody(BaseModel):
     year_to: int | None = Field(default=None, ge=0, le=3000)
     category: list[str] = Field(default_factory=list, max_length=50)
     author: str | None = Field(default=None, max_length=200)
+    sort: Sort = Field(default=Sort.relevance, description="relevance, or newest first.")
+    facets: bool = Field(default=False, description="Count the results' categories.")
     explain: bool = False
 
 
@@ -155,6 +157,17 @@ class SearchResponse(BaseModel):
     limit: int
     offset: int
     took_ms: float
+    weak: bool = Field(
+        description="Nothing stands out: the best papers are barely closer to the query's "
+        "meaning than the corpus is on average (nonsense, or a topic the corpus lacks)."
+    )
+    standout: float | None = Field(
+        description="The best paper's cosine less the corpus's mean cosine with the query "
+        "(null in lexical mode); `weak` is this below 0.32."
+    )
+    facets: list[FacetOut] = Field(
+        default_factory=list, description="With facets=true: categories of the results, by count."
+    )
     hits: list[HitOut]
 
     @classmethod
@@ -167,8 +180,27 @@ class SearchResponse(BaseModel):
             limit=request.limit,
             offset=request.offset,
             took_ms=round(result.took_ms, 3),
+            weak=result.weak,
+            standout=None if result.standout is None else round(result.standout, 4),
+            facets=[FacetOut(category=name, count=count) for name, count in result.facets],
             hits=[HitOut.of(hit, explain) for hit in result.hits],
         )
+
+
+class FacetOut(BaseModel):
+    category: str
+    count: int
+
+
+class ListingResponse(BaseModel):
+    """GET /api/papers: papers newest first."""
+
+    total: int
+    limit: int
+    offset: int
+    first_date: str | None = Field(description="The oldest date in the index (YYYY-MM-DD).")
+    last_date: str | None = Field(description="The newest date in the index.")
+    papers: list[PaperOut]
 
 
 class BatchResponse(BaseModel):

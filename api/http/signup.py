@@ -21,7 +21,7 @@ from papersift.api.delivery import letters
 from papersift.api.http.engine import Engine, NotReadyError
 from papersift.api.http.errors import describe
 from papersift.api.http.guard import token_problem
-from papersift.api.http.pages import TEMPLATES
+from papersift.api.http.page_kit import TEMPLATES, base_context
 from papersift.api.http.subscription_schemas import SubscriptionBody
 from papersift.api.http.subscriptions import check_body, feed_url
 from papersift.api.settings import Settings
@@ -169,5 +169,4 @@ def _page(
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int) -> HTMLResponse:
-    context = {"form": {"q": "", "mode": "hybrid"}, "categories": [], **context}
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+    return TEMPLATES.TemplateResponse(request, name, base_context(**context), status_code=status)

@@ -157,6 +157,41 @@ class PaperTable:
         names = [name for name, count in counts.items() if count > 0]
         return sorted(names, key=lambda name: (-counts[name], first_seen[name]))
 
+    def category_counts(self, rows: npt.NDArray[np.int64]) -> list[tuple[str, int]]:
+        """How many of `rows` carry each category, most first (ties by name)."""
+        counts: Counter[str] = Counter()
+        built = rows[rows < self.built_rows]
+        if len(built):
+            sums = np.asarray(self._categories_by_row[built].sum(axis=0)).ravel()
+            for column in np.flatnonzero(sums).tolist():
+                counts[self.category_names[column]] = int(sums[column])
+        for row in rows[rows >= self.built_rows].tolist():
+            counts.update(dict.fromkeys(self.added[row - self.built_rows].categories, 1))
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    @cached_property
+    def _categories_by_row(self) -> sparse.csr_matrix:
+        return self.category_rows.tocsr()
+
+    @cached_property
+    def newest_order(self) -> npt.NDArray[np.int64]:
+        """Live rows, newest first by date (the later row first among equal dates)."""
+        rows = np.arange(len(self), dtype=np.int64)
+        if self.live is not None:
+            rows = rows[self.live]
+        order: npt.NDArray[np.int64] = rows[np.lexsort((-rows, -self.dates[rows]))]
+        return order
+
+    @cached_property
+    def date_range(self) -> tuple[str | None, str | None]:
+        """The oldest and newest known dates among live rows, as YYYY-MM-DD (00 where the day or
+        month is unknown); None where no date is known."""
+        dates = self.dates if self.live is None else self.dates[self.live]
+        known = dates[dates > 0]
+        if len(known) == 0:
+            return None, None
+        return _iso(int(known.min())), _iso(int(known.max()))
+
     def rows_with_author(self, text: str) -> npt.NDArray[np.bool_]:
         """A mask of the rows with an author whose name contains `text` (case-insensitive)."""
         needle = text.casefold().strip()
@@ -177,7 +212,7 @@ class PaperTable:
         self._file.close()
 
 
-CACHED = ("categories_by_frequency",)  # per store: recomputed for a store with changes
+CACHED = ("categories_by_frequency", "newest_order", "date_range")  # recomputed after changes
 
 
 def write_papers(folder: Path, papers: Iterable[Paper]) -> list[str]:
@@ -237,6 +272,10 @@ def _dates(folder: Path, ids: Sequence[str], years: npt.NDArray[np.int16]) -> np
         for month, year in zip(months, years.tolist(), strict=True)
     ]
     return np.asarray(keys, dtype=np.int32)
+
+
+def _iso(key: int) -> str:
+    return f"{key // 10000:04d}-{key // 100 % 100:02d}-{key % 100:02d}"
 
 
 def _category_matrix(

@@ -17,7 +17,7 @@ from papersift.index.papers.paper import Paper
 from papersift.index.storage.live import COMPACT_AFTER, ChangeReport
 from papersift.index.storage.snapshot import Snapshot
 from papersift.index.storage.update_log import Change
-from papersift.search.hits import Hit, SearchResult
+from papersift.search.hits import Hit, Listing, SearchResult
 from papersift.search.requests import Filters, SearchRequest
 
 Vector = npt.NDArray[np.float32]
@@ -90,6 +90,10 @@ class Reader(Protocol):
     def query_terms(self, query: str) -> dict[str, int]:
         """The query's terms as the lexical leg sees them, with their repeats (empty where the
         backend tokenizes queries itself)."""
+        ...
+
+    def newest(self, filters: Filters, limit: int, offset: int = 0) -> Listing:
+        """The papers passing `filters`, newest first (by first-version date)."""
         ...
 
     def paper(self, doc_id: str) -> Paper | None: ...

@@ -163,7 +163,8 @@ def test_old_style_arxiv_ids_work_in_every_route(server: Server) -> None:
         assert httpx.get(f"{base}/api/papers/{path}", timeout=10).json()["id"] == doc_id
         similar = httpx.get(f"{base}/api/papers/{path}/similar", timeout=10)
         assert similar.status_code == 200 and similar.json()["id"] == doc_id
-        assert httpx.get(f"{base}/similar/{path}", timeout=10).status_code == 200
+        page = httpx.get(f"{base}/similar/{path}", timeout=10, follow_redirects=True)
+        assert page.status_code == 200 and page.url.path == f"/papers/{doc_id}"
         gone = httpx.delete(f"{base}/api/papers/{path}", headers=AUTH, timeout=10)
         assert gone.status_code == 200 and gone.json()["deleted"] == [doc_id]
 

@@ -13,6 +13,7 @@ from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.backends.interface import BackendConfig
+from papersift.search.cue import STANDOUT_THRESHOLD
 from tests.helpers.http import assert_canonical_error
 
 
@@ -236,3 +237,34 @@ def test_openapi_documents_the_endpoints(client: TestClient) -> None:
     ]:  # these return pre-rendered JSON; the documented model must stay
         ok = paths[path][method]["responses"]["200"]["content"]["application/json"]["schema"]
         assert ok == {"$ref": f"#/components/schemas/{schema}"}
+
+
+def test_newest_papers_listing(client: TestClient, sample_index: Snapshot) -> None:
+    everything = client.get("/api/papers", params={"limit": 100}).json()
+    assert everything["total"] == sample_index.size and len(everything["papers"]) == 100
+    dates = [paper["published"] or str(paper["year"]) for paper in everything["papers"]]
+    assert dates == sorted(dates, reverse=True)
+    assert everything["last_date"][:7] == dates[0][:7]
+    second = client.get("/api/papers", params={"limit": 10, "offset": 10}).json()
+    assert second["papers"] == everything["papers"][10:20]
+    vision = client.get("/api/papers", params={"category": "cs.CV"}).json()
+    assert vision["total"] > 3 and all("cs.CV" in p["categories"] for p in vision["papers"])
+    bad = client.get("/api/papers", params={"limit": 0})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "limit"
+
+
+def test_sort_facets_and_the_match_cue_in_the_api(client: TestClient) -> None:
+    relevance = search(client, q="neural network", limit=100, facets="true")
+    newest = search(client, q="neural network", limit=100, sort="newest")
+    assert newest["total"] == relevance["total"]  # the same results, in another order
+    dates = [hit["published"] or str(hit["year"]) for hit in newest["hits"]]
+    assert dates == sorted(dates, reverse=True)
+    assert relevance["facets"][0]["count"] >= relevance["facets"][-1]["count"] > 0
+    assert newest["facets"] == [] and relevance["standout"] is not None
+    topical = search(client, q="graph neural networks")
+    assert not topical["weak"] and topical["standout"] > STANDOUT_THRESHOLD
+    nonsense = search(client, q="zxqv blorf")
+    assert nonsense["weak"] and nonsense["standout"] < STANDOUT_THRESHOLD and nonsense["hits"]
+    assert search(client, q="zxqv blorf", mode="lexical")["standout"] is None
+    posted = client.post("/api/search", json={"q": "neural network", "sort": "oldest"})
+    assert posted.status_code == 422 and posted.json()["error"]["field"] == "sort"

@@ -28,8 +28,10 @@ from papersift.search.backends.milvus import MilvusError, MilvusReader, MilvusTa
 from papersift.search.backends.milvus.collection import build_collection
 from papersift.search.backends.milvus.expressions import filter_expression
 from papersift.search.backends.registry import open_backend
+from papersift.search.errors import QueryError
 from papersift.search.evaluation import Collection, evaluate, load_collection
-from papersift.search.requests import Filters, SearchRequest
+from papersift.search.hits import Listing
+from papersift.search.requests import Filters, SearchRequest, Sort
 from papersift.search.searcher import Searcher
 from tests.helpers.data import scifact_slice
 from tests.helpers.servers import milvus_server
@@ -121,6 +123,15 @@ def test_a_filter_nothing_passes_leaves_nothing(milvus: MilvusReader) -> None:
     # SciFact has no years or categories: a year filter leaves nothing, as on the local index.
     result = milvus.search(SearchRequest(query="cancer", filters=Filters(year_from=2000)))
     assert result.hits == ()
+
+
+def test_what_a_collection_cannot_answer_is_said(milvus: MilvusReader) -> None:
+    with pytest.raises(QueryError, match="dates") as refused:
+        milvus.search(SearchRequest(query="cancer", sort=Sort.newest))
+    assert refused.value.field == "sort"
+    assert milvus.newest(Filters(), 10) == Listing((), 0, None, None)
+    result = milvus.search(SearchRequest(query="cancer", facets=True))
+    assert result.hits and result.facets == () and not result.weak
 
 
 @pytest.mark.slow

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
+from papersift.index.papers.paper import Paper
+from papersift.index.storage.snapshot import Snapshot
+from papersift.search.cue import STANDOUT_THRESHOLD
 from papersift.search.errors import PaperNotFoundError, QueryError
 from papersift.search.fusion import Ranking, reciprocal_rank_fusion
-from papersift.search.requests import Filters, SearchRequest
+from papersift.search.requests import Filters, Mode, SearchRequest, Sort
 from papersift.search.searcher import Searcher
 
 
@@ -139,3 +144,74 @@ def test_an_unknown_fusion_is_refused_not_turned_into_rrf(searcher: Searcher) ->
     with pytest.raises(QueryError) as refused:
         searcher.search(SearchRequest("graph neural networks", fusion="banana"))  # type: ignore[arg-type]
     assert refused.value.field == "fusion"
+
+
+def date_key(paper: Paper) -> tuple[int, int, int]:
+    """A paper's date as (year, month, day), 0 where unknown: the reference order of newest."""
+    text = paper.published or (str(paper.year) if paper.year else "")
+    parts = [int(part) for part in text.split("-") if part]
+    return (*parts, 0, 0, 0)[:3]  # type: ignore[return-value]
+
+
+def newest_reference(sample_index: Snapshot) -> list[str]:
+    papers = [sample_index.papers.get(row) for row in range(sample_index.size)]
+    rows = sorted(range(len(papers)), key=lambda row: (date_key(papers[row]), row), reverse=True)
+    return [papers[row].id for row in rows]
+
+
+def test_newest_is_every_paper_sorted_by_date(searcher: Searcher, sample_index: Snapshot) -> None:
+    expected = newest_reference(sample_index)
+    listing = searcher.newest(Filters(), limit=sample_index.size)
+    assert [paper.id for paper in listing.papers] == expected
+    assert listing.total == sample_index.size
+    page = searcher.newest(Filters(), limit=10, offset=10)
+    assert [paper.id for paper in page.papers] == expected[10:20]
+    year, month, _ = max(date_key(paper) for paper in listing.papers)
+    assert listing.first_date and listing.last_date
+    assert listing.last_date.startswith(f"{year:04d}-{month:02d}")
+
+
+def test_newest_with_a_category(searcher: Searcher, sample_index: Snapshot) -> None:
+    papers = {paper.id: paper for paper in map(sample_index.papers.get, range(sample_index.size))}
+    expected = [i for i in newest_reference(sample_index) if "cs.CV" in papers[i].categories]
+    listing = searcher.newest(Filters(categories=("cs.CV",)), limit=1000)
+    assert [paper.id for paper in listing.papers] == expected and listing.total > 3
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
+def test_newest_first_reorders_the_same_results(searcher: Searcher, mode: Mode) -> None:
+    query = "graph neural networks"
+    relevance = searcher.search(SearchRequest(query, mode=mode, limit=1000))
+    newest = searcher.search(SearchRequest(query, mode=mode, limit=1000, sort=Sort.newest))
+    assert newest.total == relevance.total
+    assert sorted(ids(newest)) == sorted(ids(relevance))
+    dates = [date_key(hit.paper) for hit in newest.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_facets_count_the_categories_of_every_result(searcher: Searcher) -> None:
+    request = SearchRequest("deep learning", mode=Mode.lexical, limit=1000, facets=True)
+    result = searcher.search(request)
+    counts = Counter(name for hit in result.hits for name in set(hit.paper.categories))
+    assert dict(result.facets) == dict(counts) and result.total == len(result.hits)
+    assert [count for _, count in result.facets] == sorted(counts.values(), reverse=True)
+    assert searcher.search(SearchRequest("deep learning", limit=5)).facets == ()
+
+
+@pytest.mark.parametrize("query", ["zxqv blorf", "???", "🍕🎉", "asdfgh", "8731904"])
+def test_nonsense_is_weak(searcher: Searcher, query: str) -> None:
+    for mode in (Mode.hybrid, Mode.dense):
+        result = searcher.search(SearchRequest(query, mode=mode, limit=5))
+        assert result.weak and result.standout is not None
+        assert result.standout < STANDOUT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "query", ["graph neural networks", "quantum error correction", "black hole thermodynamics"]
+)
+def test_real_questions_are_not_weak(searcher: Searcher, query: str) -> None:
+    result = searcher.search(SearchRequest(query, limit=5))
+    assert not result.weak and result.standout is not None
+    assert result.standout > STANDOUT_THRESHOLD
+    lexical = searcher.search(SearchRequest(query, mode=Mode.lexical, limit=5))
+    assert lexical.standout is None and not lexical.weak  # no meaning leg to judge by

@@ -24,8 +24,16 @@ from papersift.search.backends.milvus.entities import FIELDS, paper_of
 from papersift.search.backends.milvus.expressions import filter_expression, quoted
 from papersift.search.errors import PaperNotFoundError, QueryError
 from papersift.search.fusion import Ranking, z_score_fusion
-from papersift.search.hits import Hit, SearchResult
-from papersift.search.requests import Filters, Fusion, Mode, SearchRequest, leg_depths, validate
+from papersift.search.hits import Hit, Listing, SearchResult
+from papersift.search.requests import (
+    Filters,
+    Fusion,
+    Mode,
+    SearchRequest,
+    Sort,
+    leg_depths,
+    validate,
+)
 from papersift.search.snippets import make_snippet
 
 EF_SEARCH = 256
@@ -83,6 +91,8 @@ class MilvusReader:
 
     def search(self, request: SearchRequest) -> SearchResult:
         validate(request)
+        if request.sort != Sort.relevance:
+            raise QueryError("sort", "newest first needs dates, which a Milvus collection lacks")
         started = time.perf_counter()
         expression = filter_expression(request.filters)
         with milvus_errors("Milvus search failed"):
@@ -150,6 +160,10 @@ class MilvusReader:
         if missing:
             raise PaperNotFoundError(missing[0])
         return np.asarray([by_id[doc_id] for doc_id in doc_ids], np.float32)
+
+    def newest(self, filters: Filters, limit: int, offset: int = 0) -> Listing:
+        """Nothing: the collection keeps no dates to order by (docs/scaling.md)."""
+        return Listing((), 0, None, None)
 
     def paper(self, doc_id: str) -> Paper | None:
         with milvus_errors("Milvus lookup failed"):

@@ -1,0 +1,1 @@
+"""What the papers site shows besides search: readable math, category names, links, BibTeX."""
