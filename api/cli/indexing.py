@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -101,16 +103,16 @@ def add(
 ) -> None:
     """Add papers to an index, replacing those with the same id; only they are encoded."""
     config = config_of(index, backend, milvus_uri, milvus_token, milvus_collection)
-    opened = _writable(config)
-    subscriptions = listening(opened)
-    papers, report = load_papers(list(corpus))
-    typer.echo(report.summary(), err=True)
-    change = _writer(opened).upsert(papers, opened.reader.encoder)
-    typer.echo(
-        f"added {len(change.upserted) - len(change.replaced)} papers, replaced "
-        f"{len(change.replaced)}; {_state(change, opened)}"
-    )
-    deliver_after(subscriptions)
+    with writable(config) as opened:
+        subscriptions = listening(opened)
+        papers, report = load_papers(list(corpus))
+        typer.echo(report.summary(), err=True)
+        change = _writer(opened).upsert(papers, opened.reader.encoder)
+        typer.echo(
+            f"added {len(change.upserted) - len(change.replaced)} papers, replaced "
+            f"{len(change.replaced)}; {_state(change, opened)}"
+        )
+        deliver_after(subscriptions)
 
 
 def delete(
@@ -123,9 +125,9 @@ def delete(
 ) -> None:
     """Delete papers by id; exits 1 if any id was not in the index (the others are deleted)."""
     config = config_of(index, backend, milvus_uri, milvus_token, milvus_collection)
-    opened = _writable(config)
-    change = _writer(opened).delete(ids)
-    typer.echo(f"deleted {len(change.deleted)} papers; {_state(change, opened)}")
+    with writable(config) as opened:
+        change = _writer(opened).delete(ids)
+        typer.echo(f"deleted {len(change.deleted)} papers; {_state(change, opened)}")
     if change.missing:
         shown = ", ".join(change.missing[:5]) + (" ..." if len(change.missing) > 5 else "")
         raise NotFoundError(f"{len(change.missing)} ids not in the index: {shown}")
@@ -134,13 +136,24 @@ def delete(
 def compact(index: ChangedIndexOption = None) -> None:
     """Fold the update log into new index files (also done automatically as changes pile up)."""
     live = LiveIndex(index or demo_index(to_stderr))
-    pending = live.index.pending_changes
-    live.compact()
-    typer.echo(f"compacted {pending} changed rows; the index holds {live.index.size} papers")
+    try:
+        pending = live.index.pending_changes
+        live.compact()
+        typer.echo(f"compacted {pending} changed rows; the index holds {live.index.size} papers")
+    finally:
+        live.close()
 
 
-def _writable(config: BackendConfig) -> Backend:
-    return registry.open_backend(with_demo(config, to_stderr))
+@contextlib.contextmanager
+def writable(config: BackendConfig) -> Iterator[Backend]:
+    """The backend, let go of when the command is done: a local index's write lock belongs to
+    an open file, and a command run in-process (tests, scripts) must not keep it."""
+    opened = registry.open_backend(with_demo(config, to_stderr))
+    try:
+        yield opened
+    finally:
+        if opened.writer is not None:
+            opened.writer.close()
 
 
 def _writer(opened: Backend) -> Writer:

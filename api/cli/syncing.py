@@ -8,6 +8,7 @@ import typer
 from tqdm import tqdm
 
 from papersift.api.cli.deliveries import deliver_after, listening
+from papersift.api.cli.indexing import writable
 from papersift.api.cli.options import (
     BackendOption,
     IndexOption,
@@ -16,10 +17,7 @@ from papersift.api.cli.options import (
     MilvusUriOption,
     config_of,
 )
-from papersift.api.cli.output import to_stderr
-from papersift.api.demo import with_demo
 from papersift.index.papers.dates import iso_date
-from papersift.search.backends import registry
 from papersift.search.errors import QueryError
 from papersift.search.sync import ARXIV_ENDPOINT, ArxivSync, SyncReport, SyncRequest
 
@@ -57,17 +55,18 @@ def sync_arxiv(
     sets = tuple(set_spec or [None])
     request = SyncRequest(sets, _date("--from", start), _date("--until", until), endpoint, delay)
     config = config_of(index, backend, milvus_uri, milvus_token, milvus_collection)
-    opened = registry.open_backend(with_demo(config, to_stderr))
-    if opened.state is None:
-        raise QueryError("state_folder", "the milvus backend needs PAPERSIFT_STATE_FOLDER for sync")
-    subscriptions = listening(opened)
-    sync = ArxivSync(opened, opened.reader.encoder, opened.state)
-    with tqdm(desc="harvesting", unit="record", dynamic_ncols=True) as bar:
-        report = sync.run(request, progress=lambda seen: _advance(bar, seen))
-    typer.echo(f"synced {opened.reader.stats().index_folder}: {report.summary()}")
-    for example in report.examples:
-        typer.echo(f"  skipped {example}", err=True)
-    deliver_after(subscriptions)
+    with writable(config) as opened:
+        if opened.state is None:
+            needed = "the milvus backend needs PAPERSIFT_STATE_FOLDER for sync"
+            raise QueryError("state_folder", needed)
+        subscriptions = listening(opened)
+        sync = ArxivSync(opened, opened.reader.encoder, opened.state)
+        with tqdm(desc="harvesting", unit="record", dynamic_ncols=True) as bar:
+            report = sync.run(request, progress=lambda seen: _advance(bar, seen))
+        typer.echo(f"synced {opened.reader.stats().index_folder}: {report.summary()}")
+        for example in report.examples:
+            typer.echo(f"  skipped {example}", err=True)
+        deliver_after(subscriptions)
 
 
 def _advance(bar: tqdm[None], report: SyncReport) -> None:

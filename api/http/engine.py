@@ -17,6 +17,8 @@ from papersift.api.delivery.worker import DeliveryWorker
 from papersift.api.demo import with_demo
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.errors import IndexLayerError
+from papersift.index.storage.snapshot import Snapshot
+from papersift.index.storage.update_log import Change
 from papersift.search.backends.interface import Backend, BackendConfig, Reader, Writer
 from papersift.search.backends.registry import open_backend
 from papersift.search.errors import SearchLayerError
@@ -177,16 +179,26 @@ class Engine:
         self._ready.set()
 
     def _open_subscriptions(self, backend: Backend) -> Subscriptions | None:
-        """The subscriptions of `backend`. A writable index always has its store open, so that
-        one created by `papersift subscribe` while this server runs is matched at once. Where
-        the store cannot be opened (a full disk), the index is still served; the changes
-        meanwhile are matched after a restart if the update log still holds them (a compaction
-        empties it)."""
+        """The subscriptions of `backend`, where it has any. Where the store cannot be opened
+        (a full disk), the index is still served; the changes meanwhile are matched after a
+        restart if the update log still holds them (a compaction empties it)."""
         try:
-            return attach(backend, create=backend.writer is not None)
+            existing = attach(backend)
         except (OSError, sqlite3.Error) as error:
             self.say(f"subscriptions are off until a restart: cannot open their store ({error})")
             return None
+        if existing is None and backend.writer is not None:
+            backend.writer.add_listener(self._adopt)
+        return existing
+
+    def _adopt(self, change: Change, snapshot: Snapshot | None) -> None:
+        """Before a change is matched: open the store that `papersift subscribe` may have made
+        while this server runs. Its own listener, added now, hears this change too (listeners
+        are called in order, the new one last)."""
+        with self._subscriptions_lock:
+            if self._subscriptions is None and self._backend is not None:
+                self._subscriptions = attach(self._backend)
+                self._start_deliveries()
 
     def _start_deliveries(self) -> None:
         if self.delivery is not None and self._subscriptions is not None and not self._worker:

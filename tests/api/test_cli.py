@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import sys
@@ -251,3 +252,21 @@ def test_subscribe_list_and_delete_subscriptions(  # type: ignore[no-untyped-def
                              monkeypatch)  # fmt: skip
     assert "deleted 1 subscriptions" in out
     assert_one_line_error(code, err, "nope")
+
+
+def test_commands_let_go_of_the_write_lock(  # type: ignore[no-untyped-def]
+    tmp_path: Path, sample_index_folder: Path, capsys, monkeypatch
+) -> None:
+    """Run in-process one after another (as here, or from a script), each write command must
+    release the index's write lock itself, not leave it to the garbage collector."""
+    folder = tmp_path / "idx"
+    shutil.copytree(sample_index_folder, folder)
+    corpus = write_jsonl(tmp_path / "one.jsonl", demo_records()[1:2])
+    gc.disable()  # what is left to the collector stays
+    try:
+        for command in (["add", str(corpus)], ["add", str(corpus)], ["delete", "no-such-id"]):
+            code, _, err = run_cli([*command, "--index", str(folder)], capsys, monkeypatch)
+            assert code == (1 if command[0] == "delete" else 0), err
+            assert "write lock" not in err, err
+    finally:
+        gc.enable()

@@ -22,6 +22,7 @@ from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings, delivery_config
 from papersift.search.backends.interface import BackendConfig
+from tests.api.test_cli import run_cli
 from tests.helpers.http import assert_canonical_error
 from tests.helpers.servers import free_port, serving, webhook_receiver
 
@@ -192,6 +193,20 @@ def test_subscriptions_survive_a_restart_and_catch_up(folder: Path) -> None:
         listed = client.get("/api/subscriptions", headers=AUTH).json()["subscriptions"]
         assert [s["id"] for s in listed] == [created["id"]]
         client.put("/api/papers/new-gnn", json=ON_TOPIC, headers=AUTH)
+        path = f"/api/subscriptions/{created['id']}/matches"
+        assert client.get(path, headers=AUTH).json()["matches"][0]["id"] == "new-gnn"
+
+
+def test_a_subscription_made_with_the_cli_while_serving_is_matched(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_for(folder) as client:
+        assert not (folder / "subscriptions.db").exists()  # serving made no store of its own
+        code, out, err = run_cli(["subscribe", QUERY, "--json", "--index", str(folder)], capsys,
+                                 monkeypatch)  # fmt: skip
+        assert code == 0, err
+        created = json.loads(out)
+        assert client.put("/api/papers/new-gnn", json=ON_TOPIC, headers=AUTH).status_code == 200
         path = f"/api/subscriptions/{created['id']}/matches"
         assert client.get(path, headers=AUTH).json()["matches"][0]["id"] == "new-gnn"
 
