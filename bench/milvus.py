@@ -157,7 +157,7 @@ def mode_latency(
     searcher: Searcher | MilvusReader, encoder: Encoder, mode: str, queries: list[str]
 ) -> dict[str, float]:
     """Percentiles of `mode`, every query encoded afresh (the cache is cleared first)."""
-    encoder.encode_query.cache_clear()  # type: ignore[attr-defined]
+    encoder.forget_queries()
     return percentiles(timed(lambda q: searcher.search(SearchRequest(q, mode=mode)), queries))
 
 

@@ -1,14 +1,21 @@
 """Deliveries from commands that write (add, sync, subscribe, digest): the index's
-subscriptions listen to the write, and one pass over the outbox follows it."""
+subscriptions listen to the write, and one pass over the outbox follows it.
+
+The courier and the settings are imported when there is something to deliver: every other
+`papersift` call would pay for their mail and settings modules (bench/cli.py).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from papersift.api.cli.output import to_stderr
-from papersift.api.delivery.config import DeliveryConfig
-from papersift.api.delivery.courier import Courier, Round
-from papersift.api.settings import Settings, delivery_config
 from papersift.search.backends.interface import Backend
 from papersift.search.subscriptions.service import Subscriptions, attach
+
+if TYPE_CHECKING:
+    from papersift.api.delivery.config import DeliveryConfig
+    from papersift.api.delivery.courier import Round
 
 
 def listening(opened: Backend) -> Subscriptions | None:
@@ -20,12 +27,16 @@ def deliver_after(subscriptions: Subscriptions | None) -> None:
     """After a command's writes: one pass over the outbox (what fails waits for a server or
     the next command)."""
     if subscriptions is not None:
+        from papersift.api.settings import Settings, delivery_config
+
         done = deliver(subscriptions, delivery_config(Settings()))
         if done.delivered or done.failed:
             to_stderr(f"deliveries: {done.delivered} sent, {done.failed} failed (retried later)")
 
 
 def deliver(subscriptions: Subscriptions, config: DeliveryConfig) -> Round:
+    from papersift.api.delivery.courier import Courier
+
     courier = Courier(subscriptions, config)
     try:
         return courier.deliver_due()

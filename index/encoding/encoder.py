@@ -114,6 +114,11 @@ class Encoder:
         """The query's embedding (read-only; the 4,096 latest are kept)."""
         return self.submit_query(text).result()
 
+    def forget_queries(self) -> None:
+        """Drop the kept query vectors (a benchmark times encoding, not the cache)."""
+        with self._recent_lock:
+            self._recent.clear()
+
     def submit_query(self, text: str) -> Future[Vector]:
         """The query's embedding, to come: encoded together with the queries in flight."""
         with self._recent_lock:

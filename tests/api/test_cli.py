@@ -5,39 +5,15 @@ from __future__ import annotations
 import gc
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from papersift.api.cli.main import main
 from papersift.api.http.schemas import HitOut, SearchResponse
 from papersift.index.storage.generations import current_generation
 from papersift.index.storage.manifest import MANIFEST_FILE
+from tests.helpers.cli import assert_one_line_error, run_cli
 from tests.helpers.data import demo_records, scifact_slice, write_jsonl
-
-
-def run_cli(
-    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["papersift", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
-    assert code != 0
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("papersift: error: ")
-    assert "Traceback" not in err
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def test_build_then_search_as_json(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings, delivery_config
 from papersift.search.backends.interface import BackendConfig
-from tests.api.test_cli import run_cli
+from tests.helpers.cli import run_cli
 from tests.helpers.http import assert_canonical_error
 from tests.helpers.servers import free_port, serving, webhook_receiver
 
