@@ -4,6 +4,7 @@ precomputed MiniLM embeddings, and an index built from both without an hour of e
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -108,7 +109,15 @@ def build_folder(folder: Path, docs: int, options: BuildOptions | None = None) -
     papers, vectors = corpus(docs)
     unique = min(docs, len(arxiv_records_cached()[0]) - HELD_BACK)
     lexical, _ = lexical_for(papers, unique, options)
+    started = time.perf_counter()
     dense = DenseIndex.build(vectors, options.dense)
+    seconds = round(time.perf_counter() - started, 1)
+    print(f"dense index ({dense.settings.kind}) of {len(papers)} vectors built in {seconds} s",
+          file=sys.stderr)  # fmt: skip
+    note = folder.parent / f"{folder.name}.dense-build.json"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    built = {"docs": docs, "kind": str(dense.settings.kind), "seconds": seconds}
+    note.write_text(json.dumps(built))
 
     def write_files(staging: Path) -> Manifest:
         write_papers(staging, papers)

@@ -4,13 +4,15 @@ folder's bytes per document by part (lexical, dense, papers).
     python bench/memory.py --docs 130000 [--json]
 
 RSS is read from /proc for a real `papersift serve` process once /readyz answers, next to a server
-holding a 1,000-paper index (interpreter + torch + model), so the index's own share shows.
+holding a 1,000-paper index (interpreter + torch + model), so the index's own share shows; the
+seconds from starting the server to /readyz answering are reported too.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 import arxiv
@@ -27,10 +29,13 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def server_rss(folder: Path) -> int:
+def server_rss(folder: Path) -> tuple[int, float]:
+    """The server's resident bytes once ready, and the seconds from its start to ready."""
+    started = time.perf_counter()
     server = start_server(str(folder), free_port())
+    ready = time.perf_counter() - started
     try:
-        return rss_bytes(server.pid)
+        return rss_bytes(server.pid), ready
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -50,12 +55,13 @@ def main() -> None:
     big = arxiv.build_folder(big, args.docs, options)
     small = arxiv.build_folder(arxiv.RESULTS / "index-1000", 1000)
     docs = Manifest.read(current_generation(big)).documents
-    big_rss, small_rss = server_rss(big), server_rss(small)
+    (big_rss, big_ready), (small_rss, _) = server_rss(big), server_rss(small)
     disk = parts(big)
     report = {
         "docs": docs,
         "dense_index": Manifest.read(current_generation(big)).dense.kind,
         "server_rss_bytes": big_rss,
+        "serve_to_ready_s": round(big_ready, 2),
         "baseline_rss_bytes_1000_docs": small_rss,
         "index_rss_bytes_per_doc": round((big_rss - small_rss) / (docs - 1000), 1),
         "disk_bytes_per_doc": {part: round(size / docs, 1) for part, size in disk.items()},

@@ -19,6 +19,7 @@ from papersift.api.site.taxonomy import is_category, name_of
 from papersift.search.snippets import Snippet
 
 PAGE_SIZE = 10
+MAX_PAGE = 1000  # the deepest page a URL may ask for (offset 9,990)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Paths that are not pages: their errors stay JSON.
 NOT_PAGES = ("/api/", "/feeds/", "/healthz", "/readyz", "/openapi.json", "/static/", "/docs")
@@ -101,7 +102,7 @@ def page_numbers(current: int, last: int) -> list[int | None]:
 
 def pager(path: str, params: dict[str, Any], current: int, total: int) -> dict[str, Any]:
     """Links for numbered paging of `total` results, PAGE_SIZE a page."""
-    last = max(1, -(-total // PAGE_SIZE))
+    last = min(MAX_PAGE, max(1, -(-total // PAGE_SIZE)))
     kept = {key: value for key, value in params.items() if value not in (None, "", [])}
 
     def link(number: int) -> str:

@@ -7,13 +7,14 @@ limits from the settings, which FastAPI must be able to evaluate.
 """
 
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from papersift.api.http.engine import Engine, NotReadyError
 from papersift.api.http.page_kit import (
+    MAX_PAGE,
     PAGE_SIZE,
     TEMPLATES,
     base_context,
@@ -24,6 +25,7 @@ from papersift.api.http.page_kit import (
 from papersift.api.settings import Settings
 from papersift.api.site.links import arxiv_links, bibtex, doi_link
 from papersift.api.site.taxonomy import is_category, name_of
+from papersift.index.papers.paper import MAX_ID_LENGTH
 from papersift.search.backends.interface import Reader
 from papersift.search.errors import QueryError
 from papersift.search.requests import Filters, Mode, SearchRequest, Sort
@@ -44,7 +46,7 @@ def build_pages(settings: Settings) -> APIRouter:
         q: Annotated[str, Query(max_length=settings.max_query_length)] = "",
         mode: Mode = Mode.hybrid,
         sort: Sort = Sort.relevance,
-        page: Annotated[int, Query(ge=1, le=1000)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         year_from: Annotated[str, Query(max_length=10)] = "",  # the form sends "" when blank
         year_to: Annotated[str, Query(max_length=10)] = "",
         category: Annotated[str, Query(max_length=100)] = "",
@@ -77,9 +79,10 @@ def build_pages(settings: Settings) -> APIRouter:
             reader = engine.reader
         except NotReadyError as error:
             return error_page(request, 503, str(error))
-        paper = reader.paper(paper_id)
+        paper = reader.paper(paper_id) if len(paper_id) <= MAX_ID_LENGTH else None
         if paper is None:
-            return error_page(request, 404, f"There is no paper {paper_id!r} in this index.")
+            shown = paper_id if len(paper_id) <= 80 else f"{paper_id[:80]}…"
+            return error_page(request, 404, f"There is no paper {shown!r} in this index.")
         context = base_context(
             paper=paper,
             links=arxiv_links(paper),
@@ -106,11 +109,14 @@ def _results(reader: Reader, form: dict[str, Any], filters: Filters, page: int) 
                             offset=(page - 1) * PAGE_SIZE, filters=filters, sort=form["sort"],
                             facets=True)  # fmt: skip
     result = reader.search(request)
-    facets = [(name, count) for name, count in result.facets if is_category(name)]
+    others = {key: value for key, value in form.items() if key != "category" and value}
+    facets = [(name, count, f"/?{urlencode({**others, 'category': name})}")
+              for name, count in result.facets if is_category(name)]  # fmt: skip
     return {
         "result": result,
         "hits": result.hits,
         "facets": facets[:TOP_CATEGORIES],
+        "all_categories": f"/?{urlencode(others)}",
         "pages": pager("/", form, page, result.total),
         "subscription": {**form, "category": [form["category"]]},
     }
@@ -142,6 +148,6 @@ def _year(value: str, field: str) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or not 0 < int(value) < 3000:
+    if not value.isascii() or not value.isdecimal() or not 0 < int(value) < 3000:
         raise QueryError(field, f"{value!r} is not a year")
     return int(value)

@@ -23,11 +23,14 @@ logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 
 LATEX_HINTS = re.compile(r"[\\$^_{}~]")
 UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+UNESCAPED_AMPERSAND = re.compile(r"(?<!\\)&")
+UNESCAPED_TILDE = re.compile(r"(?<!\\)~")
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 SPACES = re.compile(r"\s+")
 LINKS = re.compile(r"\\href\s*\{[^{}]*\}\s*\{([^{}]*)\}|\\url\s*\{([^{}]*)\}")
 CONVERTER = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
 MATH = re.compile(r"(?<!\\)\$([^$]+)(?<!\\)\$")
+MACRO = re.compile(r"\\[A-Za-z]+\s*\{[^{}$]*\}")  # \emph{...}: converted as a whole
 SCRIPT = re.compile(r"([_^])(?:\{\s*([^{}]*?)\s*\}|([0-9A-Za-z]))")
 # Unicode's sub- and superscript characters: `Bi$_4$` reads Bi₄, `$x^2$` x².
 SUBSCRIPTS = dict(
@@ -39,13 +42,15 @@ SUPERSCRIPTS = dict(
 )  # fmt: skip
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=4096)  # titles and snippet pieces of the pages being read
 def readable(text: str) -> str:
     """`text` with its LaTeX converted to Unicode and its whitespace made single spaces."""
     if not LATEX_HINTS.search(text):
         return SPACES.sub(" ", text).strip()
     source = LINKS.sub(lambda link: link.group(1) or link.group(2) or "", text)
     source = UNESCAPED_PERCENT.sub(r"\\%", source)
+    source = UNESCAPED_AMPERSAND.sub(r"\\&", source)  # R&D, not a table's column break
+    source = UNESCAPED_TILDE.sub(r"\\textasciitilde{}", source)  # ~10x, not a tie
     if len(UNESCAPED_DOLLAR.findall(source)) % 2:
         source = UNESCAPED_DOLLAR.sub(r"\\$", source)
     source = MATH.sub(lambda math: f"${SCRIPT.sub(_script, math.group(1))}$", source)
@@ -76,7 +81,7 @@ def readable_snippet(snippet: Snippet) -> Snippet:
     highlights: list[tuple[int, int]] = []
     cursor = 0
     length = 0
-    for start, end in snippet.highlights:
+    for start, end in _widened(snippet.text, snippet.highlights):
         before = _piece(snippet.text[cursor:start])
         pieces.append(before)
         length += len(before)
@@ -87,6 +92,24 @@ def readable_snippet(snippet: Snippet) -> Snippet:
         cursor = end
     pieces.append(_piece(snippet.text[cursor:]))
     return Snippet("".join(pieces), tuple(highlights))
+
+
+def _widened(text: str, highlights: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """The highlights, each grown to the whole math span or macro it falls in (`gamma` in
+    `$\\gamma$-ray` marks the whole `$\\gamma$`, in `\\emph{gamma}` the whole macro), so that
+    every piece converts on its own."""
+    spans = [match.span() for pattern in (MATH, MACRO) for match in pattern.finditer(text)]
+    grown: list[tuple[int, int]] = []
+    for start, end in highlights:
+        for left, right in spans:
+            if left < end and start < right:
+                start, end = min(start, left), max(end, right)
+        if start > 0 and text[start - 1] == "\\":
+            start -= 1
+        if grown and start <= grown[-1][1]:
+            start, end = grown[-1][0], max(end, grown.pop()[1])
+        grown.append((start, end))
+    return grown
 
 
 def _piece(text: str) -> str:

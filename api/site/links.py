@@ -7,11 +7,13 @@ import re
 from urllib.parse import quote
 
 from papersift.api.site.latex import readable
+from papersift.api.site.taxonomy import is_category
 from papersift.index.papers.paper import Paper
 
 # New-style (2503.13111, 2503.13111v2) and old-style (hep-th/9901001) arXiv identifiers.
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 BIBTEX_UNSAFE = re.compile(r"[{}\\]")
+DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
 
 
 def arxiv_links(paper: Paper) -> tuple[str, str] | None:
@@ -22,13 +24,18 @@ def arxiv_links(paper: Paper) -> tuple[str, str] | None:
 
 
 def doi_link(paper: Paper) -> str | None:
-    return f"https://doi.org/{quote(paper.doi, safe='/:;()._-')}" if paper.doi else None
+    """The first DOI's link (some records list several, some give a URL or `doi:`)."""
+    words = (paper.doi or "").split()
+    if not words:
+        return None
+    doi = DOI_PREFIX.sub("", words[0])
+    return f"https://doi.org/{quote(doi, safe='/:;()._-')}"
 
 
 def bibtex(paper: Paper) -> str:
     """A BibTeX entry: @article with the journal reference when known, else @misc (with the
     arXiv fields for arXiv papers)."""
-    first = paper.authors[0].split()[-1] if paper.authors else "paper"
+    first = (paper.authors[0].split() or ["paper"])[-1] if paper.authors else "paper"
     key = re.sub(r"[^A-Za-z0-9]", "", first).lower() + str(paper.year or "")
     key += re.sub(r"[^a-z0-9]", "", readable(paper.title).lower().split(" ")[0])[:12]
     fields = [("title", "{" + _safe(readable(paper.title)) + "}"),
@@ -41,8 +48,9 @@ def bibtex(paper: Paper) -> str:
         fields.append(("doi", _safe(paper.doi)))
     if arxiv_links(paper):
         fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
-        if paper.categories:
-            fields.append(("primaryClass", paper.categories[0]))
+        primary = next((code for code in paper.categories if is_category(code)), None)
+        if primary:
+            fields.append(("primaryClass", primary))
     if paper.url:
         fields.append(("url", _safe(paper.url)))
     kind = "article" if paper.journal_ref else "misc"

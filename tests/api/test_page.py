@@ -152,6 +152,8 @@ def test_paper_page_reads_latex_as_text(client: TestClient) -> None:
 def test_unknown_paper_and_the_old_similar_page(client: TestClient) -> None:
     missing = client.get("/papers/nope")
     assert missing.status_code == 404 and "There is no paper &#39;nope&#39;" in missing.text
+    long = client.get("/papers/" + "x" * 60_000)
+    assert long.status_code == 404 and len(long.text) < 20_000  # the id is not echoed whole
     moved = client.get("/similar/xss-1", follow_redirects=False)
     assert moved.status_code == 301 and moved.headers["location"] == "/papers/xss-1#similar"
 
@@ -230,5 +232,7 @@ def test_year_order_is_explained_on_the_page(client: TestClient) -> None:
 def test_blank_and_bad_years_from_the_form(client: TestClient) -> None:
     blank = client.get("/", params={"q": "graph", "year_from": "", "year_to": "", "category": ""})
     assert blank.status_code == 200 and "<article" in blank.text
+    superscript = client.get("/", params={"q": "graph", "year_from": "²"})
+    assert superscript.status_code == 422 and "is not a year" in superscript.text
     bad = client.get("/", params={"q": "graph", "year_from": "soon"})
     assert bad.status_code == 422 and "year_from: &#39;soon&#39; is not a year" in bad.text

@@ -22,6 +22,7 @@ from papersift.search.snippets import Snippet
         (r"$\mathcal{O}(n \log n)$ time", "𝒪(n log n) time"),
         (r"$x^{\prime}$ and $a_{ij}$", "x′ and aᵢⱼ"),
         ("a 50% gain, costs $5", "a 50% gain, costs $5"),  # a bare % and an odd $ stay text
+        (r"R&D at ~10x, $x$", "R&D at ~10x, x"),  # not a column break, not a tie
         (
             r"see \href{https://x.org}{our code} or \url{https://y.org}",
             "see our code or https://y.org",
@@ -44,19 +45,31 @@ def test_snippet_highlights_stay_on_the_converted_words() -> None:
     assert str(highlight(Snippet("<b> & x", ((6, 7),)))) == "&lt;b&gt; &amp; <mark>x</mark>"
 
 
+def test_a_match_inside_math_or_a_macro_marks_what_it_becomes() -> None:
+    text = r"Bright $\gamma$-ray bursts seen with \emph{gamma} rays"
+    found = tuple((i, i + 5) for i in range(len(text)) if text.startswith("gamma", i))
+    snippet = readable_snippet(Snippet(text, found))
+    assert snippet.text == "Bright γ-ray bursts seen with gamma rays"
+    assert [snippet.text[a:b] for a, b in snippet.highlights] == ["γ", "gamma"]
+
+
 def test_arxiv_papers_get_links_and_bibtex() -> None:
     title = r"Fast {Sparse} \emph{Attention}"
     paper = Paper("2503.11935", title, "...", ("Jun Yu", "Lei Wang"), ("cs.CL", "68T50"), 2025,
-                  doi="10.1/x y", journal_ref="JMLR 1 (2025)")  # fmt: skip
+                  doi="10.1/x<y>", journal_ref="JMLR 1 (2025)")  # fmt: skip
     assert arxiv_links(paper) == ("https://arxiv.org/abs/2503.11935",
                                   "https://arxiv.org/pdf/2503.11935")  # fmt: skip
-    assert doi_link(paper) == "https://doi.org/10.1/x%20y"
+    assert doi_link(paper) == "https://doi.org/10.1/x%3Cy%3E"
     entry = bibtex(paper)
     assert entry.startswith("@article{yu2025fast,\n")
     assert (
         "  title = {{Fast Sparse Attention}}" in entry and "author = {Jun Yu and Lei Wang}" in entry
     )
     assert "eprint = {2503.11935}" in entry and "primaryClass = {cs.CL}" in entry
+    several = Paper("x", "t", "a", doi="https://doi.org/10.1/a 10.2/b")
+    assert doi_link(several) == "https://doi.org/10.1/a"
+    classed = Paper("2503.00001", "t", "a", (" ",), ("68T05", "cs.LG"))  # a blank author too
+    assert "primaryClass = {cs.LG}" in bibtex(classed)
     other = Paper("doc-7", "T}itle\\", "...", ())
     assert arxiv_links(other) is None and bibtex(other).startswith("@misc{paper")
     assert "{{Title}}" in bibtex(other)  # braces and backslashes cannot break out of a field

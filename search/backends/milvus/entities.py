@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from papersift.index.papers.paper import Paper
+from papersift.index.papers.paper import Paper, safe_url
 
 FIELDS = ["id", "title", "abstract", "authors", "categories", "year", "url"]
 
@@ -26,5 +26,5 @@ def paper_of(entity: dict[str, Any]) -> Paper:
     return Paper(
         id=str(entity["id"]), title=entity["title"], abstract=entity["abstract"],
         authors=tuple(entity["authors"]), categories=tuple(entity["categories"]),
-        year=int(entity["year"]) or None, url=entity["url"] or None,
+        year=int(entity["year"]) or None, url=safe_url(entity["url"] or None),
     )  # fmt: skip
