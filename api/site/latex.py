@@ -24,7 +24,7 @@ logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 LATEX_HINTS = re.compile(r"[\\$^_{}~]")
 UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 UNESCAPED_AMPERSAND = re.compile(r"(?<!\\)&")
-UNESCAPED_TILDE = re.compile(r"(?<!\\)~")
+UNESCAPED_TILDE = re.compile(r"(?<!\S)~")  # ~10x; `Fig.~3` and `0.5~pc` are ties (spaces)
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 SPACES = re.compile(r"\s+")
 LINKS = re.compile(r"\\href\s*\{[^{}]*\}\s*\{([^{}]*)\}|\\url\s*\{([^{}]*)\}")
@@ -50,7 +50,7 @@ def readable(text: str) -> str:
     source = LINKS.sub(lambda link: link.group(1) or link.group(2) or "", text)
     source = UNESCAPED_PERCENT.sub(r"\\%", source)
     source = UNESCAPED_AMPERSAND.sub(r"\\&", source)  # R&D, not a table's column break
-    source = UNESCAPED_TILDE.sub(r"\\textasciitilde{}", source)  # ~10x, not a tie
+    source = UNESCAPED_TILDE.sub(r"\\textasciitilde{}", source)
     if len(UNESCAPED_DOLLAR.findall(source)) % 2:
         source = UNESCAPED_DOLLAR.sub(r"\\$", source)
     source = MATH.sub(lambda math: f"${SCRIPT.sub(_script, math.group(1))}$", source)

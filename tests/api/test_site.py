@@ -23,6 +23,7 @@ from papersift.search.snippets import Snippet
         (r"$x^{\prime}$ and $a_{ij}$", "x′ and aᵢⱼ"),
         ("a 50% gain, costs $5", "a 50% gain, costs $5"),  # a bare % and an odd $ stay text
         (r"R&D at ~10x, $x$", "R&D at ~10x, x"),  # not a column break, not a tie
+        (r"Fig.~3 at 0.5~pc, $x$", "Fig. 3 at 0.5 pc, x"),  # ties
         (
             r"see \href{https://x.org}{our code} or \url{https://y.org}",
             "see our code or https://y.org",
