@@ -28,7 +28,7 @@ def demo_corpus() -> Path:
 
 
 def demo_embeddings() -> Precomputed:
-    """The demo papers' embeddings by the bundled model (float16), row for row."""
+    """The demo papers' embeddings by the bundled model (int8 codes), row for row."""
     about = json.loads(_data("demo.vectors.json").read_text(encoding="utf-8"))
     vectors = np.load(_data("demo.vectors.npy"), allow_pickle=False)
     return Precomputed(vectors, str(about["model"]))

@@ -4,9 +4,9 @@ embeddings by the bundled model, shipped so that a first start does not encode t
     python scripts/make_demo_corpus.py ../shared/data/arxiv api/data
 
 Writes `demo.jsonl.gz` (the arXiv metadata snapshot's field names; arXiv metadata is CC0),
-`demo.vectors.npy` (float16, row for row) and `demo.vectors.json` (the model, the rows). The
-sample is deterministic: per primary archive, the records whose id hashes lowest, up to that
-archive's share, so every main subject is there and every month of the source.
+`demo.vectors.npy` (int8 codes of the unit vectors, row for row) and `demo.vectors.json` (the
+model, the rows). The sample is deterministic: per primary archive, the records whose id hashes
+lowest, up to that archive's share, so every main subject is there and every month of the source.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from papersift.index.encoding.encoder import DEFAULT_MODEL, Encoder
+from papersift.index.encoding.precomputed import int8_codes
 from papersift.index.papers.records import paper_from_record
 
 # Papers per primary archive: computer science leads, as in the source, with the physics
@@ -41,7 +42,7 @@ def main(source: Path, target: Path) -> None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     texts = [paper_from_record(record).text for record in chosen]
     vectors = Encoder(DEFAULT_MODEL).encode_documents(texts, progress=True)
-    np.save(target / "demo.vectors.npy", vectors.astype(np.float16))
+    np.save(target / "demo.vectors.npy", int8_codes(vectors))
     about = {"model": DEFAULT_MODEL, "rows": len(chosen), "text": "title + ' ' + abstract"}
     (target / "demo.vectors.json").write_text(json.dumps(about, indent=1) + "\n")
     print(f"wrote {len(chosen)} records and their embeddings to {target}")

@@ -152,3 +152,19 @@ def test_a_failed_batch_fails_each_of_its_queries() -> None:
 
     with pytest.raises(RuntimeError, match="model gone"):
         QueryBatcher(broken).encode("anything")
+
+
+def test_shipped_int8_embeddings_are_used_after_a_spot_check(encoder: Encoder) -> None:
+    from papersift.api.demo import demo_embeddings
+    from papersift.index.encoding.precomputed import Precomputed, int8_codes
+    from tests.helpers.data import demo_records
+
+    texts = [f"{r['title']} {r['abstract']}" for r in demo_records(40)]
+    fresh = encoder.encode_documents(texts)
+    kept = Precomputed(int8_codes(fresh), encoder.name).checked(texts, encoder)
+    assert kept is not None and kept.dtype == np.float32
+    assert float((kept * fresh).sum(axis=1).min()) > 0.9998
+    shipped = demo_embeddings()
+    assert shipped.vectors.dtype == np.int8 and len(shipped.vectors) == len(demo_records())
+    wrong = Precomputed(int8_codes(fresh[::-1]), encoder.name)  # rows that do not fit their texts
+    assert wrong.checked(texts, encoder) is None
