@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,3 +19,11 @@ def client(searcher: Searcher) -> Iterator[TestClient]:
     app = create_app(Settings(), Engine.of(Backend(reader=searcher, writer=None)))
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def folder(tmp_path: Path, sample_index_folder: Path) -> Path:
+    """A copy of the sample index, for a test that writes."""
+    copy = tmp_path / "index"
+    shutil.copytree(sample_index_folder, copy)
+    return copy

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import threading
@@ -24,13 +23,6 @@ from tests.helpers.servers import free_port, served, serving
 TOKEN = "concurrency-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 WRITER_ENV = {"PAPERSIFT_WRITE_TOKEN": TOKEN}
-
-
-@pytest.fixture
-def folder(tmp_path: Path, sample_index_folder: Path) -> Path:
-    copy = tmp_path / "index"
-    shutil.copytree(sample_index_folder, copy)
-    return copy
 
 
 def new_paper(number: int) -> dict[str, object]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import mailbox
 import re
-import shutil
 import ssl
 import time
 from collections.abc import Iterator
@@ -24,31 +23,16 @@ from fastapi.testclient import TestClient
 from papersift.api.delivery import mail
 from papersift.api.delivery.config import SmtpConfig
 from papersift.api.delivery.letters import Letter
-from papersift.api.http.app import create_app
-from papersift.api.http.engine import Engine
-from papersift.api.settings import Settings, delivery_config
-from papersift.search.backends.interface import BackendConfig
+from tests.helpers.apps import AUTH, TOKEN, writable_app
 from tests.helpers.servers import free_port, smtp_server
 
-TOKEN = "test-token-123"
 QUERY = "graph neural networks"
 ADDRESS = "reader@example.org"
 
 
 def app_for(folder: Path, smtp_port: int, **overrides: Any) -> TestClient:
-    settings = Settings(index=folder, write_token=TOKEN, smtp_host="127.0.0.1",
-                        smtp_port=smtp_port, smtp_security="none",
+    return writable_app(folder, smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_security="none",
                         public_url="http://testserver", **overrides)  # fmt: skip
-    engine = Engine(BackendConfig(index=folder), delivery=delivery_config(settings))
-    engine.open()
-    return TestClient(create_app(settings, engine))
-
-
-@pytest.fixture
-def folder(tmp_path: Path, sample_index_folder: Path) -> Path:
-    copy = tmp_path / "index"
-    shutil.copytree(sample_index_folder, copy)
-    return copy
 
 
 @pytest.fixture
@@ -100,7 +84,7 @@ def test_a_page_sign_up_is_confirmed_before_its_digest_which_can_unsubscribe(
         assert client.post(confirm).status_code == 200
 
         digest = mails(box, 2)[-1]
-        listed = client.get("/api/subscriptions", headers={"Authorization": f"Bearer {TOKEN}"})
+        listed = client.get("/api/subscriptions", headers=AUTH)
         (subscription,) = listed.json()["subscriptions"]
         assert subscription["email_confirmed"] and subscription["created_by"] == "page"
         first = client.get("/api/search", params={"q": QUERY, "limit": 10}).json()["hits"]
@@ -116,7 +100,7 @@ def test_a_page_sign_up_is_confirmed_before_its_digest_which_can_unsubscribe(
 
         assert client.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 200
         assert client.get(unsubscribe).status_code == 404
-        listed = client.get("/api/subscriptions", headers={"Authorization": f"Bearer {TOKEN}"})
+        listed = client.get("/api/subscriptions", headers=AUTH)
         assert listed.json()["subscriptions"][0]["email"] is None
 
 
@@ -138,7 +122,7 @@ def test_page_sign_ups_need_the_token_unless_open_and_stay_within_limits(
         assert client.post("/subscribe", data={"q": "spin chains"}).status_code == 429  # all
         bad = client.post("/subscribe", data={"q": QUERY, "top": "100000", "token": TOKEN})
         assert bad.status_code == 422 and "top" in bad.text
-        listed = client.get("/api/subscriptions", headers={"Authorization": f"Bearer {TOKEN}"})
+        listed = client.get("/api/subscriptions", headers=AUTH)
         made = listed.json()["subscriptions"]
         assert [s["created_by"] for s in made] == ["token", "page", "page"]
         assert not any(s["webhook_url"] for s in made)  # never from the page

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,16 +17,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from papersift.api.http.app import create_app
-from papersift.api.http.engine import Engine
-from papersift.api.settings import Settings, delivery_config
-from papersift.search.backends.interface import BackendConfig
+from tests.helpers.apps import AUTH, TOKEN, writable_app
 from tests.helpers.cli import run_cli
 from tests.helpers.http import assert_canonical_error
 from tests.helpers.servers import free_port, serving, webhook_receiver
 
-TOKEN = "test-token-123"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 QUERY = "graph neural networks"
 ON_TOPIC = {
     "title": "Graph neural networks with message passing on molecular graphs",
@@ -45,17 +39,7 @@ OFF_TOPIC = {
 
 
 def app_for(folder: Path, **overrides: Any) -> TestClient:
-    settings = Settings(index=folder, write_token=TOKEN, retry_base=0.2, **overrides)
-    engine = Engine(BackendConfig(index=folder), delivery=delivery_config(settings))
-    engine.open()
-    return TestClient(create_app(settings, engine))
-
-
-@pytest.fixture
-def folder(tmp_path: Path, sample_index_folder: Path) -> Path:
-    copy = tmp_path / "index"
-    shutil.copytree(sample_index_folder, copy)
-    return copy
+    return writable_app(folder, retry_base=0.2, **overrides)
 
 
 @pytest.fixture

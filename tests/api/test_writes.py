@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,10 +12,9 @@ from papersift.api.http.app import create_app
 from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings
 from papersift.search.backends.interface import BackendConfig
+from tests.helpers.apps import AUTH, TOKEN, writable_app
 from tests.helpers.http import assert_canonical_error
 
-TOKEN = "test-token-123"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 NEW_PAPER = {
     "title": "Wombat burrow acoustics measured with fibre-optic sensing",
     "abstract": "We record wombat burrows with distributed acoustic sensing along buried fibre.",
@@ -25,20 +22,6 @@ NEW_PAPER = {
     "categories": "physics.geo-ph q-bio.PE",
     "year": 2026,
 }
-
-
-def writable_app(folder: Path, **settings: Any) -> TestClient:
-    config = Settings(index=folder, write_token=TOKEN, **settings)
-    engine = Engine(BackendConfig(index=folder, compact_after=config.compact_after))
-    engine.open()
-    return TestClient(create_app(config, engine))
-
-
-@pytest.fixture
-def folder(tmp_path: Path, sample_index_folder: Path) -> Path:
-    copy = tmp_path / "index"
-    shutil.copytree(sample_index_folder, copy)
-    return copy
 
 
 @pytest.fixture
