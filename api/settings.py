@@ -145,6 +145,15 @@ class Settings(BaseSettings):
         description="Refuse webhook URLs that resolve to private, loopback or link-local "
         "addresses (SSRF protection).",
     )
+    webhook_deadline: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds one webhook POST may take in all (connecting, sending, the answer).",
+    )
+    delivery_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Deliveries (webhooks and mails) sent at once."
+    )
     retry_for: str = Field(
         default="1d", description="How long a failing delivery is retried (30m, 6h, 1d)."
     )
@@ -233,6 +242,8 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
         webhook_public_only=settings.webhook_public_only,
         retry_for=seconds_of(settings.retry_for),
         retry_base=settings.retry_base,
+        webhook_deadline=settings.webhook_deadline,
+        concurrency=settings.delivery_concurrency,
     )
 
 

@@ -25,3 +25,12 @@ class PaperNotFoundError(SearchLayerError):
 class BackendUnavailableError(SearchLayerError):
     """The backend holding the index (a Milvus server) refused or failed a request; trying again
     later may work."""
+
+
+class StoreUnavailableError(SearchLayerError):
+    """The subscriptions' database failed (a full disk, a damaged or removed file, another
+    process holding it too long); trying again later may work."""
+
+
+class LimitReachedError(SearchLayerError):
+    """A limit on what strangers may create was reached."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from papersift.api.cli.output import to_stderr
 from papersift.search.backends.interface import Backend
+from papersift.search.errors import StoreUnavailableError
 from papersift.search.subscriptions.service import Subscriptions, attach
 
 if TYPE_CHECKING:
@@ -29,7 +30,11 @@ def deliver_after(subscriptions: Subscriptions | None) -> None:
     if subscriptions is not None:
         from papersift.api.settings import Settings, delivery_config
 
-        done = deliver(subscriptions, delivery_config(Settings()))
+        try:
+            done = deliver(subscriptions, delivery_config(Settings()))
+        except StoreUnavailableError as error:  # the command's own work is done and kept
+            to_stderr(f"deliveries: none sent now ({error}); a server or a later command will")
+            return
         if done.delivered or done.failed:
             to_stderr(f"deliveries: {done.delivered} sent, {done.failed} failed (retried later)")
 

@@ -24,3 +24,5 @@ class DeliveryConfig:
     retry_for: float = 86_400.0  # seconds a failing delivery is retried
     retry_base: float = 30.0  # seconds before the first retry; then twice as long each time
     poll: float = 5.0  # seconds between looks at the outbox when nothing wakes the worker
+    webhook_deadline: float = 10.0  # seconds for all of one webhook POST
+    concurrency: int = 8  # deliveries sent at once

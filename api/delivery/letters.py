@@ -1,5 +1,9 @@
 """The mails papersift sends: a confirmation before anything else, then digests. Each has a
-plain-text and an HTML part, rendered from templates/mail (every piece of corpus text escaped)."""
+plain-text and an HTML part, rendered from templates/mail (every piece of corpus text escaped).
+
+The confirmation goes to an address a stranger typed, so it carries none of the stranger's words
+(the subscription's name and query are shown on the confirmation page, on this site). A
+subject is one line of bounded length, whatever a subscription's name holds."""
 
 from __future__ import annotations
 
@@ -21,6 +25,9 @@ MAIL_TEMPLATES = Environment(
 )
 
 
+LONGEST_SUBJECT = 120
+
+
 @dataclass(frozen=True)
 class Letter:
     to: str
@@ -40,6 +47,13 @@ def describe(spec: Spec) -> str:
     return f"“{spec.query}”"
 
 
+def one_line(text: str, limit: int = LONGEST_SUBJECT) -> str:
+    """`text` as one line of at most `limit` characters: every kind of line break (\\n, \\r,
+    U+2028, U+0085, ...) and run of spaces becomes one space."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
 def paper_link(paper: Paper, base_url: str) -> str:
     return f"{base_url}/papers/{quote(paper.id, safe='')}"
 
@@ -48,13 +62,13 @@ def confirmation(subscription: Subscription, token: str, base_url: str) -> Lette
     """Asks the address's owner to confirm before anything else is mailed to it."""
     assert subscription.delivery.email is not None
     context = {
-        "about": describe(subscription.spec),
+        "site": base_url,
         "confirm_url": f"{base_url}/subscriptions/confirm/{token}",
         "digest": subscription.delivery.digest or "daily",
     }
     return Letter(
         to=subscription.delivery.email,
-        subject=f"Confirm your papersift subscription: {context['about']}",
+        subject="Confirm your papersift subscription",
         text=MAIL_TEMPLATES.get_template("confirm.txt").render(context),
         html=MAIL_TEMPLATES.get_template("confirm.html").render(context),
     )
@@ -75,7 +89,7 @@ def digest(
     count = len(papers)
     return Letter(
         to=subscription.delivery.email,
-        subject=f"{count} new paper{'s' if count != 1 else ''}: {context['about']}",
+        subject=one_line(f"{count} new paper{'s' if count != 1 else ''}: {context['about']}"),
         text=MAIL_TEMPLATES.get_template("digest.txt").render(context),
         html=MAIL_TEMPLATES.get_template("digest.html").render(context),
         unsubscribe_url=unsubscribe,

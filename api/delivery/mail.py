@@ -10,19 +10,21 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from papersift.api.delivery.config import SmtpConfig
-from papersift.api.delivery.letters import Letter
+from papersift.api.delivery.letters import Letter, one_line
 from papersift.api.delivery.webhooks import DeliveryError
 
 
-def message(letter: Letter, sender: str) -> EmailMessage:
+def message(letter: Letter, sender: str, key: str | None = None) -> EmailMessage:
     """The letter as a MIME message: plain text and HTML alternatives, and, for digests,
-    one-click unsubscribe headers (RFC 8058)."""
+    one-click unsubscribe headers (RFC 8058). With `key` (the delivery's idempotency key) the
+    Message-ID is the same on every retry, so a repeat is recognisable as one."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = letter.to
-    mail["Subject"] = letter.subject
+    mail["Subject"] = one_line(letter.subject)
     mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = make_msgid(domain=_domain(sender))
+    domain = _domain(sender)
+    mail["Message-ID"] = f"<{key}@{domain}>" if key else make_msgid(domain=domain)
     if letter.unsubscribe_url:
         mail["List-Unsubscribe"] = f"<{letter.unsubscribe_url}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -1,6 +1,7 @@
 """The server's delivery thread: it delivers the outbox as soon as a change queues something
 (and every few seconds, for retries and for what other processes queued), queues digests when
-they fall due, and refreshes subscription profiles once a day."""
+they fall due, refreshes subscription profiles once a day, and matches again the changes whose
+matching failed (the store was locked or full) without waiting for the next write."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from papersift.api.delivery.config import DeliveryConfig
 from papersift.api.delivery.courier import Courier
 from papersift.index.storage.snapshot import Snapshot
 from papersift.index.storage.update_log import Change
+from papersift.search.errors import StoreUnavailableError
 from papersift.search.subscriptions.service import Subscriptions
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,12 @@ class DeliveryWorker:
             self._wake.clear()
 
     def run_once(self) -> None:
+        if self.subscriptions.unmatched:
+            try:
+                self.subscriptions.retry()
+            except StoreUnavailableError as error:
+                logger.warning("%d changes still wait to be matched: %s",
+                               self.subscriptions.unmatched, error)  # fmt: skip
         self.subscriptions.refresh(REFRESH_EVERY)
         self.subscriptions.queue_digests(datetime.now(UTC))
         self.courier.deliver_due()

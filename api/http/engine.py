@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +20,7 @@ from papersift.index.storage.snapshot import Snapshot
 from papersift.index.storage.update_log import Change
 from papersift.search.backends.interface import Backend, BackendConfig, Reader, Writer
 from papersift.search.backends.registry import open_backend
-from papersift.search.errors import SearchLayerError
+from papersift.search.errors import SearchLayerError, StoreUnavailableError
 from papersift.search.subscriptions.service import Subscriptions, attach
 from papersift.search.sync_state import last_sync
 
@@ -49,6 +48,7 @@ class Engine:
         self.delivery = delivery
         self._subscriptions: Subscriptions | None = None
         self._subscriptions_lock = threading.Lock()
+        self._subscriptions_off: str | None = None  # why the store could not be opened
         self._worker: DeliveryWorker | None = None
         self._backend: Backend | None = None
         self._document_encoder: Encoder | None = None
@@ -106,8 +106,11 @@ class Engine:
     @property
     def subscriptions(self) -> Subscriptions | None:
         """The index's subscriptions, created on first use (None: a read-only index, or a
-        remote one without a state folder)."""
+        remote one without a state folder). A store that could not be opened at start stays
+        off until a restart: a StoreUnavailableError says why."""
         with self._subscriptions_lock:
+            if self._subscriptions_off is not None:
+                raise StoreUnavailableError(self._subscriptions_off)
             if self._subscriptions is None:
                 self._subscriptions = attach(self.backend, create=True)
                 self._start_deliveries()
@@ -184,8 +187,9 @@ class Engine:
         restart if the update log still holds them (a compaction empties it)."""
         try:
             existing = attach(backend)
-        except (OSError, sqlite3.Error) as error:
-            self.say(f"subscriptions are off until a restart: cannot open their store ({error})")
+        except (OSError, StoreUnavailableError) as error:
+            self._subscriptions_off = f"off until a restart: cannot open their store ({error})"
+            self.say(f"subscriptions are {self._subscriptions_off}")
             return None
         if existing is None and backend.writer is not None:
             backend.writer.add_listener(self._adopt)

@@ -16,7 +16,12 @@ from papersift.api.http.pages import error_page, is_page
 from papersift.api.http.subscriptions import SubscriptionNotFoundError
 from papersift.api.http.writes import WriteDeniedError
 from papersift.index.errors import IndexBusyError, IndexWriteError
-from papersift.search.errors import BackendUnavailableError, PaperNotFoundError, QueryError
+from papersift.search.errors import (
+    BackendUnavailableError,
+    PaperNotFoundError,
+    QueryError,
+    StoreUnavailableError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +87,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def backend_unavailable(request: Request, error: BackendUnavailableError) -> JSONResponse:
         logger.error("backend failed: %s", error)
         return error_response(503, str(error))
+
+    @app.exception_handler(StoreUnavailableError)
+    async def store_failed(request: Request, error: StoreUnavailableError) -> Response:
+        logger.error("subscriptions store failed: %s", error)
+        message = f"subscriptions are unavailable for now: {error}"
+        if is_page(request.url.path):
+            return error_page(request, 503, message)
+        return error_response(503, message)
 
     @app.exception_handler(IndexWriteError)
     @app.exception_handler(IndexBusyError)

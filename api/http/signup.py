@@ -25,8 +25,8 @@ from papersift.api.http.page_kit import TEMPLATES, base_context
 from papersift.api.http.subscription_schemas import SubscriptionBody
 from papersift.api.http.subscriptions import check_body, feed_url
 from papersift.api.settings import Settings
-from papersift.search.errors import QueryError
-from papersift.search.subscriptions.model import Subscription
+from papersift.search.errors import LimitReachedError, QueryError, StoreUnavailableError
+from papersift.search.subscriptions.model import Limits, Subscription
 from papersift.search.subscriptions.service import Created, Subscriptions
 
 FORM_FIELDS = 200  # at most, in one posted form
@@ -45,13 +45,13 @@ def build_signup(settings: Settings) -> APIRouter:
 
     @router.post("/subscribe", response_class=HTMLResponse)
     async def subscribe(request: Request) -> HTMLResponse:
-        fields = _form(await request.body())
         try:
+            fields = _form(await request.body())
             engine: Engine = request.app.state.engine
             created = await run_in_threadpool(_create, settings, engine, fields)
-        except (SignupRefusedError, QueryError, NotReadyError) as error:
-            status = getattr(error, "status", 503 if isinstance(error, NotReadyError) else 422)
-            return _page(request, "Cannot subscribe", str(error), status=status)
+        except (SignupRefusedError, QueryError, NotReadyError, LimitReachedError,
+                StoreUnavailableError) as error:  # fmt: skip
+            return _page(request, "Cannot subscribe", str(error), status=_status(error))
         context = {
             "feed_url": feed_url(settings, request, created.subscription),
             "email": created.subscription.delivery.email,
@@ -117,23 +117,26 @@ def _create(settings: Settings, engine: Engine, fields: dict[str, Any]) -> Creat
     subscriptions = engine.subscriptions
     if subscriptions is None:
         raise SignupRefusedError(403, "This index cannot have subscriptions.")
-    if not with_token:
-        _within_limits(settings, subscriptions, body.email)
-    return subscriptions.create(body.spec(), body.delivery(), "token" if with_token else "page")
+    if with_token:
+        return subscriptions.create(body.spec(), body.delivery(), "token")
+    limits = Limits(total=settings.signups_total, per_address=settings.signups_per_address)
+    return subscriptions.create(body.spec(), body.delivery(), "page", limits)
 
 
-def _within_limits(settings: Settings, subscriptions: Subscriptions, email: str | None) -> None:
-    store = subscriptions.store
-    if store.count(created_by="page") >= settings.signups_total:
-        raise SignupRefusedError(429, "This server takes no more sign-ups for now.")
-    if email and store.count(email=email) >= settings.signups_per_address:
-        raise SignupRefusedError(429, f"{email} already has {settings.signups_per_address} "
-                                 "subscriptions here.")  # fmt: skip
+def _status(error: Exception) -> int:
+    if isinstance(error, SignupRefusedError):
+        return error.status
+    if isinstance(error, LimitReachedError):
+        return 429
+    return 503 if isinstance(error, NotReadyError | StoreUnavailableError) else 422
 
 
 def _form(body: bytes) -> dict[str, Any]:
     """The posted form's fields: lists for the list fields, blanks left out."""
-    parsed = parse_qs(body.decode("utf-8", "replace"), max_num_fields=FORM_FIELDS)
+    try:
+        parsed = parse_qs(body.decode("utf-8", "replace"), max_num_fields=FORM_FIELDS)
+    except ValueError as error:  # more fields than FORM_FIELDS
+        raise SignupRefusedError(413, f"The form has more than {FORM_FIELDS} fields.") from error
     fields: dict[str, Any] = {}
     for name, values in parsed.items():
         values = [value.strip() for value in values if value.strip()]

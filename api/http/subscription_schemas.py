@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from papersift.api.delivery.addresses import url_problem
+from papersift.api.delivery.addresses import normalized_email, url_problem
 from papersift.api.http.schemas import HitOut, PaperId
 from papersift.index.papers.paper import Paper
 from papersift.search.requests import Filters, Mode
@@ -23,11 +22,6 @@ from papersift.search.subscriptions.model import (
     Subscription,
 )
 
-# Deliberately loose (one @, a dot in the domain, no spaces or angle brackets): the
-# confirmation mail is the real check.
-EMAIL = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$")
-LONGEST_EMAIL = 254
-
 
 def usable_webhook(value: str | None) -> str | None:
     problem = url_problem(value) if value is not None else None
@@ -37,9 +31,8 @@ def usable_webhook(value: str | None) -> str | None:
 
 
 def usable_email(value: str | None) -> str | None:
-    if value is not None and (len(value) > LONGEST_EMAIL or not EMAIL.match(value)):
-        raise ValueError("not an e-mail address")
-    return value
+    """The address in its one spelling (limits count mailboxes, not spellings)."""
+    return None if value is None else normalized_email(value)
 
 
 class SubscriptionBody(BaseModel):
@@ -185,6 +178,9 @@ class CreatedOut(SubscriptionOut):
 
 
 class SubscriptionList(BaseModel):
+    total: int = Field(description="How many subscriptions there are in all.")
+    limit: int
+    offset: int
     subscriptions: list[SubscriptionOut]
 
 

@@ -71,10 +71,21 @@ def build_subscription_router(settings: Settings) -> APIRouter:
         )
 
     @router.get("/api/subscriptions", response_model=SubscriptionList)
-    def list_all(request: Request, subscriptions: SubscriptionsDep) -> SubscriptionList:
-        """Every subscription, oldest first."""
-        found = subscriptions.store.all()
-        return SubscriptionList(subscriptions=[out(request, subscriptions, s) for s in found])
+    def list_all(
+        request: Request,
+        subscriptions: SubscriptionsDep,
+        limit: Annotated[int, Query(ge=1, le=settings.max_limit)] = 20,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> SubscriptionList:
+        """The subscriptions, oldest first, a page at a time."""
+        store = subscriptions.store
+        found = store.all(limit, offset)
+        return SubscriptionList(
+            total=store.total(),
+            limit=limit,
+            offset=offset,
+            subscriptions=[out(request, subscriptions, s) for s in found],
+        )
 
     @router.get("/api/subscriptions/{id}", response_model=SubscriptionOut)
     def get_one(

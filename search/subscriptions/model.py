@@ -131,3 +131,12 @@ class DeliveryStatus:
     given_up: int
     last_attempt_at: str | None
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many subscriptions strangers may make: in all, and for one address (counted
+    case-blind; the address is normalised before it is stored)."""
+
+    total: int
+    per_address: int

@@ -1,6 +1,8 @@
-"""The subscriptions database's tables (versioned with `PRAGMA user_version`)."""
+"""The subscriptions database's tables (versioned with `PRAGMA user_version`): the first
+version's schema, then one script per later version, applied in order, each in the transaction
+that sets its version."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE subscriptions (
     id TEXT PRIMARY KEY,
@@ -47,3 +49,12 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(delivered_at, gave_up_at, next_attempt_at);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+# Version 2: a delivery is claimed (until a time) by the process sending it, so that two
+# processes on one index never send it both; addresses are counted case-blind.
+MIGRATIONS = {
+    2: """
+ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+CREATE INDEX subscriptions_by_address ON subscriptions(lower(email));
+""",
+}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ from papersift.search.subscriptions.model import (
     Channel,
     Delivery,
     Kind,
+    Limits,
     Match,
+    Profile,
     Secrets,
     Spec,
     Subscription,
@@ -40,7 +43,11 @@ from papersift.search.subscriptions.store import (
 
 logger = logging.getLogger(__name__)
 
-MATCHED_SEQUENCE = "matched_sequence"  # meta: the last logged change matched
+MATCHED_SEQUENCE = "matched_sequence"  # meta: every logged change up to this one is matched
+# Changes whose matching failed (the store was locked or full), kept to be matched again before
+# any later one. Past this many, the oldest are let go: the update log still holds them, and the
+# restart's catch-up starts from the last change matched before them.
+MOST_UNMATCHED = 1000
 
 
 @dataclass(frozen=True)
@@ -58,10 +65,18 @@ class Subscriptions:
     def __init__(self, store: SubscriptionStore, backend: Backend) -> None:
         self.store = store
         self.backend = backend
+        self._profiles: dict[str, tuple[Subscription, Profile]] = {}
+        self._profiles_version = -1  # the store's version the copy above is of
+        self._unmatched: list[tuple[Change, Snapshot | None]] = []
+        self._matching = threading.Lock()  # the write path's listener and the delivery thread
+        self._let_go = False  # some changes were let go: the matched sequence stays put
 
-    def create(self, spec: Spec, delivery: Delivery, created_by: str) -> Created:
-        """Validate, profile (a fresh search), store with its first issue, and queue its first
-        deliveries: the first issue to a webhook, a confirmation to an e-mail address."""
+    def create(
+        self, spec: Spec, delivery: Delivery, created_by: str, limits: Limits | None = None
+    ) -> Created:
+        """Validate, profile (a fresh search), store with its first issue (within `limits`,
+        where given), and queue its first deliveries: the first issue to a webhook, a
+        confirmation to an e-mail address."""
         self._check(spec)
         profile, hits = profile_of(spec, self.backend.reader)
         subscription = Subscription(
@@ -80,7 +95,7 @@ class Subscriptions:
         first = [
             Match(subscription.id, hit.id, subscription.created_at, hit.score, True) for hit in hits
         ]
-        self.store.add(subscription, hidden, profile, first)
+        self.store.add(subscription, hidden, profile, first, limits)
         if delivery.webhook_url and hits:
             papers = [(hit.paper, hit.score) for hit in hits]
             self.store.queue(subscription.id, Channel.webhook, *payload(subscription, papers, True))
@@ -89,14 +104,41 @@ class Subscriptions:
         return Created(subscription, hidden, hits)
 
     def on_change(self, change: Change, snapshot: Snapshot | None) -> None:
-        """Match a committed change's papers (the index's listener)."""
+        """Match a committed change's papers (the index's listener). Changes are matched in
+        order: one whose matching fails waits, with every later one, for the next change (or
+        `retry`), and the matched sequence never moves past it."""
+        with self._matching:
+            self._unmatched.append((change, snapshot))
+            if len(self._unmatched) > MOST_UNMATCHED:
+                del self._unmatched[0]
+                self._let_go = True
+                logger.error("more than %d changes are not matched; the oldest wait for a "
+                             "restart", MOST_UNMATCHED)  # fmt: skip
+        self.retry()
+
+    def retry(self) -> None:
+        """Match the changes whose matching failed, oldest first; what fails (the store's
+        StoreUnavailableError, say) leaves it and every later change waiting."""
+        with self._matching:
+            while self._unmatched:
+                change, snapshot = self._unmatched[0]
+                self._match_change(change, snapshot)
+                self._unmatched.pop(0)
+
+    @property
+    def unmatched(self) -> int:
+        """How many committed changes wait to be matched (the store failed)."""
+        return len(self._unmatched)
+
+    def _match_change(self, change: Change, snapshot: Snapshot | None) -> None:
         upserted = [
             (paper, vector)
             for paper, vector in zip(
                 change.papers, change.vectors if change.vectors is not None else [], strict=True
             )
         ]
-        meta = {MATCHED_SEQUENCE: str(change.sequence)} if change.sequence else {}
+        done = change.sequence and not self._let_go
+        meta = {MATCHED_SEQUENCE: str(change.sequence)} if done else {}
         if not upserted:
             self.store.save_matches([], {}, [], meta)
             return
@@ -111,7 +153,7 @@ class Subscriptions:
     ) -> None:
         assert change.vectors is not None
         arrivals = Arrivals(papers, change.vectors, snapshot)
-        subscriptions = self.store.profiles()
+        subscriptions = self.profiles()
         outcome = percolate(arrivals, subscriptions, now_iso())
         by_id = {subscription.id: subscription for subscription, _ in subscriptions}
         papers_by_id = {paper.id: paper for paper in papers}
@@ -124,10 +166,23 @@ class Subscriptions:
                     (subscription_id, Channel.webhook, *payload(subscription, found, False))
                 )
         self.store.save_matches(outcome.matches, outcome.profiles, outgoing, meta)
+        for subscription_id, profile in outcome.profiles.items():
+            self._profiles[subscription_id] = (by_id[subscription_id], profile)
         if outcome.matches:
             logger.info(
                 "%d new matches for %d subscriptions", len(outcome.matches), len(outcome.profiles)
             )
+
+    def profiles(self) -> list[tuple[Subscription, Profile]]:
+        """Every subscription with its profile: a copy kept in memory, read again only when the
+        subscriptions changed (in this process or another), so that a write does not read every
+        profile while it holds the index's write lock."""
+        version = self.store.version()
+        if version != self._profiles_version:
+            found = self.store.profiles()
+            self._profiles = {subscription.id: (subscription, p) for subscription, p in found}
+            self._profiles_version = version
+        return list(self._profiles.values())
 
     def catch_up(self) -> int:
         """Match the changes committed but not matched (a crash between the two); how many."""
