@@ -66,7 +66,10 @@ def list_subscriptions(index: Path | None, json_output: bool) -> None:
     stored = subscriptions.store.all()
     found = [_out(subscriptions, subscription, config) for subscription in stored]
     if json_output:
-        typer.echo(SubscriptionList(subscriptions=found).model_dump_json(indent=2))
+        listing = SubscriptionList(
+            total=len(found), limit=len(found), offset=0, subscriptions=found
+        )
+        typer.echo(listing.model_dump_json(indent=2))
         return
     if not found:
         typer.echo("no subscriptions")

@@ -28,8 +28,9 @@ from papersift.index.lexical import bm25
 from papersift.index.lexical.lookups import frequency_parts
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.snapshot import Snapshot
-from papersift.search.requests import Filters, Mode
-from papersift.search.subscriptions.model import Kind, Match, Profile, Spec, Subscription
+from papersift.search.requests import Filters
+from papersift.search.subscriptions.model import Match, Profile, Subscription
+from papersift.search.subscriptions.roster import DENSE, HYBRID, Roster
 
 Scores = npt.NDArray[np.float64]
 Ranked = tuple[tuple[str, float], ...]  # (paper id, score), best first
@@ -46,25 +47,18 @@ class Arrivals:
 
 
 class Admission:
-    """Which arrivals each subscription may take: its filters and its own papers, as masks
-    over the arrivals (a filter's mask is made once per change, shared by the subscriptions
-    that have it)."""
+    """Which arrivals each subscription may take: its filters and its own papers, as a mask
+    subscriptions x arrivals (a filter's mask is made once per change, for every subscription
+    that has it)."""
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
+    def __init__(self, papers: Sequence[Paper], roster: Roster) -> None:
         self.papers = papers
         self.ids = {paper.id: position for position, paper in enumerate(papers)}
-        self._masks: dict[Filters, npt.NDArray[np.bool_]] = {}
-
-    def allowed(self, spec: Spec) -> npt.NDArray[np.bool_]:
-        mask = self._masks.get(spec.filters)
-        if mask is None:
-            mask = np.array([passes(spec.filters, paper) for paper in self.papers], bool)
-            self._masks[spec.filters] = mask
-        excluded = [self.ids[i] for i in (*spec.positives, *spec.negatives) if i in self.ids]
-        if excluded:
-            mask = mask.copy()
-            mask[excluded] = False
-        return mask
+        self.allowed = np.zeros((len(roster), len(papers)), bool)
+        for filters, positions in roster.filters.items():
+            self.allowed[positions] = [passes(filters, paper) for paper in papers]
+        for paper_id, position in self.ids.items():  # a list never takes its own papers
+            self.allowed[roster.listing.get(paper_id, []), position] = False
 
 
 @dataclass(frozen=True)
@@ -76,23 +70,23 @@ class Outcome:
 
 
 def percolate(
-    arrivals: Arrivals, subscriptions: Sequence[tuple[Subscription, Profile]], now: str
+    arrivals: Arrivals,
+    subscriptions: Roster | Sequence[tuple[Subscription, Profile]],
+    now: str,
 ) -> Outcome:
     """Every subscription's matches among the arrivals."""
-    if not arrivals.papers or not subscriptions:
+    roster = subscriptions if isinstance(subscriptions, Roster) else Roster(subscriptions)
+    if not arrivals.papers or not len(roster):
         return Outcome([], {})
-    scores = score_matrix(arrivals, subscriptions)
-    admission = Admission(arrivals.papers)
-    allowed = [
-        np.where(admission.allowed(subscription.spec), scores[position], -np.inf)
-        for position, (subscription, _) in enumerate(subscriptions)
-    ]
-    contenders = [position for position, row in enumerate(allowed) if np.isfinite(row).any()]
-    tops = current_tops([subscriptions[position] for position in contenders], arrivals.snapshot)
+    weights = None if arrivals.snapshot is None else roster.weights(arrivals.snapshot.lexical)
+    admission = Admission(arrivals.papers, roster)
+    allowed = np.where(admission.allowed, score_matrix(arrivals, roster, weights), -np.inf)
+    contenders = np.flatnonzero(np.isfinite(allowed).any(axis=1))
+    tops = current_tops(roster, contenders, arrivals.snapshot, weights)
     matches: list[Match] = []
     profiles: dict[str, Profile] = {}
-    for position, top in zip(contenders, tops, strict=True):
-        subscription, profile = subscriptions[position]
+    for position, top in zip(contenders.tolist(), tops, strict=True):
+        subscription, profile = roster.entries[position]
         found = _matches_of(subscription, profile, allowed[position], top, admission, now)
         if found is not None:
             matches += found[0]
@@ -101,65 +95,27 @@ def percolate(
 
 
 def score_matrix(
-    arrivals: Arrivals, subscriptions: Sequence[tuple[Subscription, Profile]]
+    arrivals: Arrivals, roster: Roster, weights: sparse.csr_matrix | None = None
 ) -> Scores:
     """Scores, subscriptions x arrivals, each in its subscription's own terms (-inf where a
     subscription cannot be scored here)."""
-    profiles = [profile for _, profile in subscriptions]
-    dense = _cosines(profiles, arrivals.vectors)
-    lexical = _lexical(arrivals, profiles)
-    scores = np.full(dense.shape, -np.inf)
-    for position, (subscription, profile) in enumerate(subscriptions):
-        own = None if lexical is None else lexical[position]
-        scores[position] = _combined(subscription, profile, dense[position], own)
-    return scores
+    if weights is None and arrivals.snapshot is not None:
+        weights = roster.weights(arrivals.snapshot.lexical)
+    vectors = arrivals.vectors
+    dense = (roster.directions(vectors.shape[1]) @ vectors.T).astype(np.float64)
+    lexical = None if weights is None else _lexical(arrivals, weights)
+    return roster.combined(np.arange(len(roster)), dense, lexical)
 
 
-def _combined(
-    subscription: Subscription, profile: Profile, dense: Scores, lexical: Scores | None
-) -> Scores:
-    spec = subscription.spec
-    if spec.kind == Kind.papers or spec.mode == Mode.dense:
-        return dense
-    if lexical is None:  # no corpus statistics here (a remote backend)
-        return np.full(len(dense), -np.inf)
-    if spec.mode == Mode.lexical:
-        return np.where(lexical > 0, lexical, -np.inf)  # no query word: not a lexical result
-    lexical_mean, lexical_std, dense_mean, dense_std = profile.spread
-    fused = np.zeros(len(dense))
-    if lexical_std > 0:
-        fused += spec.lexical_weight * (lexical - lexical_mean) / lexical_std
-    if dense_std > 0:
-        fused += spec.dense_weight * (dense - dense_mean) / dense_std
-    return fused
-
-
-def _cosines(profiles: Sequence[Profile], vectors: npt.NDArray[np.float32]) -> Scores:
-    """Cosines of each profile's vector with each of `vectors` (0 for a profile without one)."""
-    directions = np.stack([_direction(profile, vectors.shape[1]) for profile in profiles])
-    scores: Scores = (directions @ vectors.T).astype(np.float64)
-    return scores
-
-
-def _lexical(arrivals: Arrivals, profiles: Sequence[Profile]) -> Scores | None:
+def _lexical(arrivals: Arrivals, weights: sparse.csr_matrix) -> Scores:
     """BM25 of each subscription's query terms in each arrival, at the statistics as of the
     change (the arrivals are in the index)."""
-    snapshot = arrivals.snapshot
-    if snapshot is None:
-        return None
-    lexical = snapshot.lexical
-    columns: dict[int, int] = {}  # term id -> column of the small matrices below
-    parts = _parts(arrivals.papers, snapshot, columns)
+    assert arrivals.snapshot is not None
+    columns: dict[int, int] = {}  # term id -> column of the arrivals' parts
+    parts = _parts(arrivals.papers, arrivals.snapshot, columns)
     if parts is None:
-        return np.zeros((len(profiles), len(arrivals.papers)))
-    rows, cols, weights = [], [], []
-    for position, profile in enumerate(profiles):
-        for term_id, weight in lexical.weighted_terms(_tokens(profile)):
-            if term_id in columns:
-                rows.append(position)
-                cols.append(columns[term_id])
-                weights.append(weight)
-    query = sparse.csr_matrix((weights, (rows, cols)), shape=(len(profiles), len(columns)))
+        return np.zeros((weights.shape[0], len(arrivals.papers)))
+    query = weights[:, np.fromiter(columns, np.int64, len(columns))]
     scores: Scores = np.asarray((query @ parts.T).toarray(), dtype=np.float64)
     return scores
 
@@ -219,78 +175,63 @@ def _matches_of(
 
 
 def current_tops(
-    subscriptions: Sequence[tuple[Subscription, Profile]], snapshot: Snapshot | None
+    roster: Roster,
+    positions: npt.NDArray[np.int64],
+    snapshot: Snapshot | None,
+    weights: sparse.csr_matrix | None,
 ) -> list[Ranked]:
-    """Each subscription's top N as the index is now: papers deleted since are gone, and lexical
-    and hybrid ones are scored again at the current statistics, all in one sparse product."""
-    if snapshot is None:
-        return [profile.top for _, profile in subscriptions]
+    """The top N, as the index is now, of the subscriptions at `positions`: papers deleted since
+    are gone, and lexical and hybrid ones are scored again at the current statistics, all in one
+    sparse product."""
+    entries = [roster.entries[position] for position in positions.tolist()]
+    if snapshot is None or weights is None:
+        return [profile.top for _, profile in entries]
     kept = [
         [(i, s, row) for i, s in profile.top if (row := snapshot.papers.row_of(i)) is not None]
-        for _, profile in subscriptions
+        for _, profile in entries
     ]
-    tops: list[Ranked] = [tuple((i, s) for i, s, _ in entries) for entries in kept]
-    again = [
-        position
-        for position, (subscription, _) in enumerate(subscriptions)
-        if kept[position] and subscription.spec.kind == Kind.search
-        and subscription.spec.mode != Mode.dense
-    ]  # fmt: skip
+    tops: list[Ranked] = [tuple((i, s) for i, s, _ in found) for found in kept]
+    again = [n for n, position in enumerate(positions.tolist())
+             if kept[n] and roster.modes[position] != DENSE]  # fmt: skip
     if again:
-        batch = [subscriptions[position] for position in again]
-        rescored = _rescored(batch, [kept[position] for position in again], snapshot)
-        for position, ranked in zip(again, rescored, strict=True):
-            tops[position] = ranked
+        batch = positions[again]
+        rescored = _rescored(roster, batch, [kept[n] for n in again], snapshot, weights)
+        for n, ranked in zip(again, rescored, strict=True):
+            tops[n] = ranked
     return tops
 
 
 def _rescored(
-    subscriptions: Sequence[tuple[Subscription, Profile]],
+    roster: Roster,
+    positions: npt.NDArray[np.int64],
     kept: Sequence[list[tuple[str, float, int]]],
     snapshot: Snapshot,
+    weights: sparse.csr_matrix,
 ) -> list[Ranked]:
     """Lexical and hybrid tops scored at the current statistics."""
-    lexical = snapshot.lexical
-    owners = np.array([n for n, entries in enumerate(kept) for _ in entries], np.int64)
-    rows = np.array([row for entries in kept for _, _, row in entries], np.int64)
+    owners = np.array([n for n, found in enumerate(kept) for _ in found], np.int64)
+    rows = np.array([row for found in kept for _, _, row in found], np.int64)
     distinct_rows, row_at = np.unique(rows, return_inverse=True)
-    weighted = [lexical.weighted_terms(_tokens(profile)) for _, profile in subscriptions]
-    term_ids = sorted({term_id for terms in weighted for term_id, _ in terms})
-    column = {term_id: n for n, term_id in enumerate(term_ids)}
-    weights = sparse.csr_matrix(
-        (
-            [weight for terms in weighted for _, weight in terms],
-            ([n for n, terms in enumerate(weighted) for _ in terms],
-             [column[term_id] for terms in weighted for term_id, _ in terms]),
-        ),
-        shape=(len(subscriptions), len(term_ids)),
-    )  # fmt: skip
-    parts = frequency_parts(lexical, distinct_rows, term_ids)
-    lexical_scores = np.asarray(weights[owners].multiply(parts[row_at]).sum(axis=1)).ravel()
+    own_weights = weights[positions]
+    term_ids = np.unique(own_weights.indices)
+    parts = frequency_parts(snapshot.lexical, distinct_rows, term_ids.tolist())
+    lexical_scores = np.asarray(
+        own_weights[:, term_ids][owners].multiply(parts[row_at]).sum(axis=1)
+    ).ravel()
     dense_scores = np.zeros(len(rows))
-    hybrid = np.array([s.spec.mode == Mode.hybrid for s, _ in subscriptions])[owners]
-    if hybrid.any():
+    if (roster.modes[positions] == HYBRID).any():
         vectors = snapshot.dense.vectors(distinct_rows)
-        directions = np.stack([_direction(p, vectors.shape[1]) for _, p in subscriptions])
+        directions = roster.directions(vectors.shape[1])[positions]
         dense_scores = np.einsum("ij,ij->i", vectors[row_at], directions[owners])
+    now = roster.combined(positions[owners], dense_scores, lexical_scores)
     ranked: list[Ranked] = []
     start = 0
-    for (subscription, profile), entries in zip(subscriptions, kept, strict=True):
-        span = slice(start, start + len(entries))
-        start += len(entries)
-        now = _combined(subscription, profile, dense_scores[span], lexical_scores[span])
-        ids = [paper_id for paper_id, _, _ in entries]
-        ranked.append(tuple(sorted(zip(ids, now.tolist(), strict=True), key=lambda e: -e[1])))
+    for found in kept:
+        ids = [paper_id for paper_id, _, _ in found]
+        scores = now[start : start + len(found)].tolist()
+        start += len(found)
+        ranked.append(tuple(sorted(zip(ids, scores, strict=True), key=lambda e: -e[1])))
     return ranked
-
-
-def _direction(profile: Profile, dimension: int) -> npt.NDArray[np.float32]:
-    return profile.vector if len(profile.vector) == dimension else np.zeros(dimension, np.float32)
-
-
-def _tokens(profile: Profile) -> list[str]:
-    """The query's tokens, each as often as the query says it."""
-    return [term for term, repeats in profile.terms.items() for _ in range(repeats)]
 
 
 def passes(filters: Filters, paper: Paper) -> bool:

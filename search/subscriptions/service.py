@@ -28,13 +28,13 @@ from papersift.search.subscriptions.model import (
     Kind,
     Limits,
     Match,
-    Profile,
     Secrets,
     Spec,
     Subscription,
 )
 from papersift.search.subscriptions.percolator import Arrivals, percolate
 from papersift.search.subscriptions.profiles import profile_of
+from papersift.search.subscriptions.roster import Roster
 from papersift.search.subscriptions.store import (
     DATABASE_FILE,
     SubscriptionStore,
@@ -65,8 +65,8 @@ class Subscriptions:
     def __init__(self, store: SubscriptionStore, backend: Backend) -> None:
         self.store = store
         self.backend = backend
-        self._profiles: dict[str, tuple[Subscription, Profile]] = {}
-        self._profiles_version = -1  # the store's version the copy above is of
+        self._roster = Roster([])
+        self._roster_version = -1  # the store's version the roster is of
         self._unmatched: list[tuple[Change, Snapshot | None]] = []
         self._matching = threading.Lock()  # the write path's listener and the delivery thread
         self._let_go = False  # some changes were let go: the matched sequence stays put
@@ -153,9 +153,9 @@ class Subscriptions:
     ) -> None:
         assert change.vectors is not None
         arrivals = Arrivals(papers, change.vectors, snapshot)
-        subscriptions = self.profiles()
-        outcome = percolate(arrivals, subscriptions, now_iso())
-        by_id = {subscription.id: subscription for subscription, _ in subscriptions}
+        roster = self.roster()
+        outcome = percolate(arrivals, roster, now_iso())
+        by_id = {subscription.id: subscription for subscription, _ in roster.entries}
         papers_by_id = {paper.id: paper for paper in papers}
         outgoing = []
         for subscription_id, matched in _grouped(outcome.matches).items():
@@ -166,23 +166,21 @@ class Subscriptions:
                     (subscription_id, Channel.webhook, *payload(subscription, found, False))
                 )
         self.store.save_matches(outcome.matches, outcome.profiles, outgoing, meta)
-        for subscription_id, profile in outcome.profiles.items():
-            self._profiles[subscription_id] = (by_id[subscription_id], profile)
+        roster.replace(outcome.profiles)
         if outcome.matches:
             logger.info(
                 "%d new matches for %d subscriptions", len(outcome.matches), len(outcome.profiles)
             )
 
-    def profiles(self) -> list[tuple[Subscription, Profile]]:
-        """Every subscription with its profile: a copy kept in memory, read again only when the
-        subscriptions changed (in this process or another), so that a write does not read every
-        profile while it holds the index's write lock."""
+    def roster(self) -> Roster:
+        """Every subscription with its profile, laid out for matching: kept in memory and read
+        again only when the subscriptions changed (in this process or another), so that a write
+        does not read every profile while it holds the index's write lock."""
         version = self.store.version()
-        if version != self._profiles_version:
-            found = self.store.profiles()
-            self._profiles = {subscription.id: (subscription, p) for subscription, p in found}
-            self._profiles_version = version
-        return list(self._profiles.values())
+        if version != self._roster_version:
+            self._roster = Roster(self.store.profiles())
+            self._roster_version = version
+        return self._roster
 
     def catch_up(self) -> int:
         """Match the changes committed but not matched (a crash between the two); how many."""

@@ -22,6 +22,8 @@ from papersift.index.encoding.encoder import Encoder
 from papersift.search.subscriptions.model import Channel, Delivery, Kind, Spec, Subscription
 from papersift.search.subscriptions.service import Subscriptions
 from papersift.search.subscriptions.store import DATABASE_FILE, SubscriptionStore
+from tests.helpers.cli import run_cli
+from tests.helpers.data import write_jsonl
 from tests.helpers.servers import free_port, webhook_receiver
 from tests.helpers.slow_receivers import BIG_BODY, misbehaving
 from tests.search.test_subscriptions import opened
@@ -179,3 +181,27 @@ def test_the_confirmation_carries_none_of_the_strangers_words() -> None:
     for part in (letter.subject, letter.text, letter.html):
         assert "prize" not in part and "bank" not in part
     assert "http://testserver/subscriptions/confirm/token" in letter.text
+
+
+def test_a_write_command_succeeds_when_a_delivery_after_it_fails(
+    folder: Path,
+    encoder: Encoder,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`papersift add` committed its change: a delivery that fails afterwards is reported and
+    retried later, never the command's failure."""
+    backend, subscriptions = opened(folder, encoder)
+    (made,) = subscribed(subscriptions, "http://127.0.0.1:9/hook")
+    subscriptions.store.close()
+    assert backend.writer is not None
+    backend.writer.close()  # the command opens the index itself
+    with sqlite3.connect(folder / DATABASE_FILE) as db:
+        db.execute("UPDATE subscriptions SET webhook_url = 'http://xn--/' WHERE id = ?", (made,))
+    record = {"id": "new-gnn", "title": "Graph neural networks with message passing",
+              "abstract": "Graph neural networks pass messages between graph nodes."}  # fmt: skip
+    corpus = write_jsonl(tmp_path / "new.jsonl", [record])
+    code, out, err = run_cli(["add", str(corpus), "--index", str(folder)], capsys, monkeypatch)
+    assert code == 0, err
+    assert "added 1 papers" in out and "failed (retried later)" in err
