@@ -22,6 +22,7 @@ from typing import Any
 from papersift.index.build import BuildOptions, build_index
 from papersift.index.dense.dense_index import DenseKind, DenseSettings
 from papersift.index.encoding.encoder import DEFAULT_MODEL
+from papersift.index.papers.limits import within_limits
 from papersift.index.papers.paper import Paper
 from papersift.index.papers.records import paper_from_record
 from papersift.index.storage.live import ChangeReport, LiveIndex
@@ -88,8 +89,11 @@ class Index:
 
     def add(self, papers: Iterable[Mapping[str, Any] | Paper]) -> ChangeReport:
         """Add papers (dicts with at least an `id` and a `title` or `abstract`, as in a corpus
-        file, or `Paper`s), replacing those whose id exists. Only these papers are encoded."""
-        given = [p if isinstance(p, Paper) else paper_from_record(p) for p in papers]
+        file, or `Paper`s), replacing those whose id exists. Only these papers are encoded.
+        Fields over their limits are cut or dropped, as in a build."""
+        given = [
+            within_limits(p).paper if isinstance(p, Paper) else paper_from_record(p) for p in papers
+        ]
         return self._live.upsert(given, self._searcher.encoder)
 
     def delete(self, ids: Iterable[str]) -> ChangeReport:

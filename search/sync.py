@@ -22,9 +22,10 @@ from typing import Any
 
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.arxiv_metadata import arxiv_id, arxiv_record
+from papersift.index.papers.limits import Limited
 from papersift.index.papers.oai import BadResumptionTokenError, HarvestError, OaiHarvester, Page
 from papersift.index.papers.paper import Paper
-from papersift.index.papers.records import RecordError, paper_from_record
+from papersift.index.papers.records import RecordError, read_paper
 from papersift.search.backends.interface import Backend, Writer
 from papersift.search.sync_state import SyncState
 
@@ -57,6 +58,8 @@ class SyncReport:
     records: int = 0
     pages: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    cut: Counter[str] = field(default_factory=Counter)  # fields cut to their limits
+    dropped: Counter[str] = field(default_factory=Counter)  # fields over their limits, removed
     examples: list[str] = field(default_factory=list)  # identifiers of the first skipped records
     seconds: float = 0.0
 
@@ -65,19 +68,27 @@ class SyncReport:
         if len(self.examples) < EXAMPLES_KEPT:
             self.examples.append(f"{identifier or '(no identifier)'}: {reason}")
 
+    def limited(self, limited: Limited) -> None:
+        """Count what a paper lost to the field limits."""
+        self.cut.update(str(limit) for limit in limited.cut)
+        self.dropped.update(str(limit) for limit in limited.dropped)
+
     def summary(self) -> str:
         skipped = ", ".join(f"{count} {reason}" for reason, count in self.skipped.most_common())
+        limits = "".join(f", cut {count} {name}" for name, count in self.cut.most_common())
+        limits += "".join(f", dropped {n} {name}" for name, n in self.dropped.most_common())
         return (
             f"{self.records} records in {self.pages} pages: added {self.added}, replaced "
             f"{self.replaced}, deleted {self.deleted}, unchanged {self.unchanged}, skipped "
-            f"{sum(self.skipped.values())}{f' ({skipped})' if skipped else ''}; "
+            f"{sum(self.skipped.values())}{f' ({skipped})' if skipped else ''}{limits}; "
             f"{self.seconds:.1f} s"
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "replaced": self.replaced, "deleted": self.deleted,
                 "unchanged": self.unchanged, "records": self.records, "pages": self.pages,
-                "skipped": dict(self.skipped), "seconds": round(self.seconds, 1)}  # fmt: skip
+                "skipped": dict(self.skipped), "cut": dict(self.cut),
+                "dropped": dict(self.dropped), "seconds": round(self.seconds, 1)}  # fmt: skip
 
 
 Progress = Callable[[SyncReport], None]
@@ -165,10 +176,12 @@ class ArxivSync:
                 if record.deleted:
                     latest[arxiv_id(record.identifier)] = None
                     continue
-                paper = paper_from_record(arxiv_record(record))
+                limited = read_paper(arxiv_record(record))
             except RecordError as error:
                 report.skip(record.identifier, str(error))
                 continue
+            report.limited(limited)
+            paper = limited.paper
             latest.pop(paper.id, None)
             latest[paper.id] = paper
         self._upsert([paper for paper in latest.values() if paper is not None], report)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from papersift.index.papers import limits
 from papersift.index.papers.dates import iso_date
 from papersift.index.papers.paper import MAX_ID_LENGTH, id_problem, safe_url
 from papersift.search.backends.interface import BackendName
@@ -222,7 +223,7 @@ class SyncOut(BaseModel):
     report: dict[str, int | float | dict[str, int]] = Field(
         default_factory=dict,
         description="added, replaced, deleted, unchanged, records, pages, skipped (by reason), "
-        "seconds",
+        "cut and dropped (fields over their limits, by field), seconds",
     )
 
 
@@ -255,18 +256,25 @@ class ErrorResponse(BaseModel):
 
 
 class PaperIn(BaseModel):
-    """A paper to add or replace. Authors and categories: a list, or one comma/space string."""
+    """A paper to add or replace. Authors and categories: a list, or one comma/space string.
+    Over a field's limit (the same limits as `build`'s, `index/papers/limits.py`) is 422."""
 
     id: PaperId | None = Field(
         default=None, min_length=1, max_length=MAX_ID_LENGTH, description="Required in a batch."
     )
-    title: str = Field(default="", max_length=5_000)
-    abstract: str = Field(default="", max_length=200_000)
-    authors: list[str] | str = Field(default_factory=list)
-    categories: list[str] | str = Field(default_factory=list)
+    title: str = Field(default="", max_length=limits.TITLE.most)
+    abstract: str = Field(default="", max_length=limits.ABSTRACT.most)
+    authors: list[str] | str = Field(
+        default_factory=list,
+        description=f"At most {limits.AUTHORS.most:,} names of {limits.AUTHOR.most} characters.",
+    )
+    categories: list[str] | str = Field(
+        default_factory=list,
+        description=f"At most {limits.CATEGORIES.most} of {limits.CATEGORY.most} characters.",
+    )
     year: int | None = Field(default=None, ge=0, le=3000)
     url: Annotated[str | None, AfterValidator(http_url)] = Field(
-        default=None, max_length=2_000, description="An http or https URL."
+        default=None, max_length=limits.URL.most, description="An http or https URL."
     )
     published: Annotated[str | None, AfterValidator(a_date)] = Field(
         default=None, max_length=40, description="When its first version appeared (ISO date)."
@@ -274,10 +282,10 @@ class PaperIn(BaseModel):
     updated: Annotated[str | None, AfterValidator(a_date)] = Field(
         default=None, max_length=40, description="When it last changed (ISO date)."
     )
-    doi: str | None = Field(default=None, max_length=300)
-    journal_ref: str | None = Field(default=None, max_length=1_000)
-    comments: str | None = Field(default=None, max_length=2_000)
-    license: str | None = Field(default=None, max_length=300)
+    doi: str | None = Field(default=None, max_length=limits.DOI.most)
+    journal_ref: str | None = Field(default=None, max_length=limits.JOURNAL_REF.most)
+    comments: str | None = Field(default=None, max_length=limits.COMMENTS.most)
+    license: str | None = Field(default=None, max_length=limits.LICENSE.most)
 
 
 class UpsertBody(BaseModel):

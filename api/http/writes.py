@@ -12,7 +12,7 @@ from papersift.api.http.routes import EngineDep, IdPath
 from papersift.api.http.schemas import ChangeOut, ErrorResponse, PaperIn, UpsertBody
 from papersift.api.settings import Settings
 from papersift.index.papers.paper import Paper
-from papersift.index.papers.records import RecordError, paper_from_record
+from papersift.index.papers.records import RecordError, read_paper
 from papersift.index.storage.live import ChangeReport
 from papersift.search.backends.interface import Writer
 from papersift.search.errors import PaperNotFoundError, QueryError
@@ -80,13 +80,20 @@ def check_token(settings: Settings, authorization: str | None) -> None:
 
 
 def to_paper(body: PaperIn, field: str) -> Paper:
+    """The body as a paper; 422 for what a paper cannot be, and for a field over its limit that
+    the schema could not see (a name inside one `authors` string)."""
     if body.id is None:
         raise QueryError(f"{field}.id", "every paper needs an id")
     record: dict[str, Any] = body.model_dump()
     try:
-        return paper_from_record(record)
+        limited = read_paper(record)
     except RecordError as error:
         raise QueryError(field, str(error)) from error
+    over = [*limited.cut, *limited.dropped]
+    if over:
+        where = over[0].field if field == "body" else f"{field}.{over[0].field}"
+        raise QueryError(where, over[0].rule)
+    return limited.paper
 
 
 def change_out(report: ChangeReport) -> ChangeOut:

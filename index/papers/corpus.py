@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from papersift.index.errors import CorpusError
+from papersift.index.papers.limits import Limited
 from papersift.index.papers.paper import Paper
 from papersift.index.papers.records import (
     ABSTRACT_FIELDS,
     ID_FIELDS,
     RecordError,
     dropped_fields,
-    paper_from_record,
+    read_paper,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class LoadReport:
     duplicates: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     dropped: Counter[str] = field(default_factory=Counter)  # fields removed from kept papers
+    cut: Counter[str] = field(default_factory=Counter)  # fields cut to their limits
     examples: list[SkippedRecord] = field(default_factory=list)
 
     @property
@@ -58,6 +60,11 @@ class LoadReport:
         self.skipped[reason] += 1
         if len(self.examples) < EXAMPLES_KEPT:
             self.examples.append(SkippedRecord(source, line, reason))
+
+    def limited(self, limited: Limited) -> None:
+        """Count what a kept paper lost to the field limits."""
+        self.cut.update(str(limit) for limit in limited.cut)
+        self.dropped.update(str(limit) for limit in limited.dropped)
 
     def summary(self) -> str:
         """A readable paragraph for the CLI: counts, then the first few skipped records."""
@@ -73,6 +80,8 @@ class LoadReport:
             parts.append(f"skipped {self.skipped_total} ({reasons})")
         if self.duplicates:
             parts.append(f"{self.duplicates} duplicate ids (the last one kept)")
+        for name, count in self.cut.most_common():
+            parts.append(f"cut {count} {name}")
         for name, count in self.dropped.most_common():
             parts.append(f"dropped {count} {name}")
         return "; ".join(parts)
@@ -105,12 +114,13 @@ def iter_papers(path: Path, report: LoadReport) -> Iterator[Paper]:
     for line, record in _records(source, report):
         report.read += 1
         try:
-            paper = paper_from_record(record)
+            limited = read_paper(record)
         except RecordError as error:
             report.skip(source.name, line, str(error))
             continue
         report.dropped.update(dropped_fields(record))
-        yield paper
+        report.limited(limited)
+        yield limited.paper
 
 
 def resolve_corpus_file(path: Path) -> Path:

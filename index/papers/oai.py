@@ -10,6 +10,12 @@ retried), with entities and DTDs refused.
 Politeness: one request every `delay` seconds (arXiv asks for at most one every three); a `503`
 or `429` waits its `Retry-After` (seconds or an HTTP date); other HTTP and network errors are
 retried after 1, 2, 4... seconds, `tries` times in all, then `HarvestError`.
+
+Bounds, since a repository can misbehave without ever failing: an answer still arriving after
+`deadline` seconds is dropped and retried (httpx's timeout is per read, and a byte every few
+seconds never trips it); an answer over `max_bytes` is refused as it streams in, before it is
+parsed (a page read whole costs several times its size in memory); a resumption token that comes
+back a second time ends the harvest (following it would loop forever).
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ logger = logging.getLogger(__name__)
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 USER_AGENT = f"papersift/{__version__} (self-hosted paper search; OAI-PMH harvester)"
 MOST_WAIT = 600.0  # seconds: the longest Retry-After honoured
+# One answer, whole: arXiv's pages of 1,000 records are 1-3 MB, which a working link brings in
+# seconds; the deadline leaves room for a slow repository and link, the cap 20 times a page.
+DEADLINE = 300.0  # seconds
+MAX_BYTES = 50_000_000
 
 
 class HarvestError(IndexLayerError):
@@ -41,6 +51,19 @@ class HarvestError(IndexLayerError):
 
 class BadResumptionTokenError(HarvestError):
     """The repository no longer knows the resumption token (it expired): start over from a date."""
+
+
+class RepeatedTokenError(HarvestError):
+    """The repository sent a resumption token it had sent before in this harvest: following it
+    would ask for the same pages again, forever."""
+
+
+class SlowAnswerError(HarvestError):
+    """An answer was still arriving at the deadline (retried like a network error)."""
+
+
+class PageTooLargeError(HarvestError):
+    """An answer was larger than the harvester reads (not retried: it would be as large again)."""
 
 
 @dataclass(frozen=True)
@@ -73,15 +96,20 @@ class OaiHarvester:
         tries: int = 5,
         timeout: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float = DEADLINE,
+        max_bytes: int = MAX_BYTES,
     ) -> None:
         self.endpoint = endpoint
         self.delay = delay
         self.tries = tries
         self.sleep = sleep
+        self.deadline = deadline
+        self.max_bytes = max_bytes
         self.requests = 0
+        wait = min(timeout, deadline)  # a silent server: no read waits past the deadline
         self._client = httpx.Client(
             headers={"User-Agent": USER_AGENT},
-            timeout=httpx.Timeout(timeout, connect=15.0),
+            timeout=httpx.Timeout(wait, connect=min(15.0, wait)),
             follow_redirects=True,
         )
 
@@ -93,13 +121,21 @@ class OaiHarvester:
         until: str | None = None,
         token: str | None = None,
     ) -> Iterator[Page]:
-        """The harvest's pages; with `token`, resuming where an earlier harvest stopped."""
+        """The harvest's pages; with `token`, resuming where an earlier harvest stopped.
+        `RepeatedTokenError` after the page whose token was already followed."""
         params = _first_request(metadata_prefix, set_spec, start, until, token)
+        followed = {token} if token else set()
         while True:
             page = self._page(params)
             yield page
             if page.token is None:
                 return
+            if page.token in followed:
+                raise RepeatedTokenError(
+                    f"{self.endpoint}: the repository sent the resumption token "
+                    f"{page.token!r} a second time in this harvest; following it would never end"
+                )
+            followed.add(page.token)
             params = {"verb": "ListRecords", "resumptionToken": page.token}
 
     def close(self) -> None:
@@ -125,15 +161,10 @@ class OaiHarvester:
                 self.sleep(self.delay)
             self.requests += 1
             try:
-                response = self._client.get(self.endpoint, params=params)
-                if response.status_code in (429, 503):
-                    wait = retry_after(response.headers.get("Retry-After"), 2.0**attempt)
-                    logger.info("%s asks to retry in %.0f s", self.endpoint, wait)
-                    self.sleep(wait)
-                    continue
-                response.raise_for_status()
-                return _parse(response.content)
-            except (httpx.HTTPError, ParseError, DefusedXmlException) as error:
+                content = self._get(params, attempt)
+                if content is not None:
+                    return _parse(content)
+            except (httpx.HTTPError, SlowAnswerError, ParseError, DefusedXmlException) as error:
                 if attempt + 1 == self.tries:
                     raise HarvestError(
                         f"{self.endpoint}: no answer after {self.tries} tries ({error})"
@@ -141,6 +172,40 @@ class OaiHarvester:
                 logger.info("%s failed (%s); retrying", self.endpoint, error)
                 self.sleep(2.0**attempt)
         raise HarvestError(f"{self.endpoint}: still busy after {self.tries} tries")
+
+    def _get(self, params: dict[str, str], attempt: int) -> bytes | None:
+        """One answer's body; None when the repository asks to retry later (and was waited for)."""
+        started = time.monotonic()
+        with self._client.stream("GET", self.endpoint, params=params) as response:
+            if response.status_code not in (429, 503):
+                response.raise_for_status()
+                return self._body(response, started)
+            wait = retry_after(response.headers.get("Retry-After"), 2.0**attempt)
+        logger.info("%s asks to retry in %.0f s", self.endpoint, wait)
+        self.sleep(wait)  # the connection let go of meanwhile
+        return None
+
+    def _body(self, response: httpx.Response, started: float) -> bytes:
+        """The body as it streams in, stopped at the size cap or the deadline."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large(f"{int(declared):,} bytes")
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise self._too_large(f"over {len(body):,} bytes and still coming")
+            if time.monotonic() - started > self.deadline:
+                raise SlowAnswerError(
+                    f"the answer was still arriving after {self.deadline:g} s "
+                    f"({len(body):,} bytes so far)"
+                )
+        return bytes(body)
+
+    def _too_large(self, size: str) -> PageTooLargeError:
+        return PageTooLargeError(
+            f"{self.endpoint}: an answer of {size}; at most {self.max_bytes:,} are read"
+        )
 
 
 def retry_after(value: str | None, default: float) -> float:

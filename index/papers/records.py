@@ -1,7 +1,8 @@
 """How raw corpus records (JSON objects, CSV rows, the arXiv snapshot's lines) become papers.
 
 A record that cannot become a paper raises `RecordError` with the reason; a build skips it and
-counts the reason."""
+counts the reason. Fields over their limits (`limits.py`) are cut or dropped, and `read_paper`
+says which."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from papersift.index.papers import dates
+from papersift.index.papers.limits import Limited, within_limits
 from papersift.index.papers.paper import Paper, id_problem, safe_url
 
 WHITESPACE = re.compile(r"\s+")
@@ -22,10 +24,17 @@ class RecordError(ValueError):
 
 
 def paper_from_record(record: Mapping[str, Any]) -> Paper:
-    """Turn a raw record (JSONL, BEIR, arXiv snapshot or CSV row) into a `Paper`.
+    """Turn a raw record (JSONL, BEIR, arXiv snapshot or CSV row) into a `Paper` within the
+    field limits. Raises `RecordError` naming what is missing."""
+    return read_paper(record).paper
 
-    Raises `RecordError` naming what is missing.
-    """
+
+def read_paper(record: Mapping[str, Any]) -> Limited:
+    """The record as a paper within the field limits, and what was cut or dropped to fit."""
+    return within_limits(_paper(record))
+
+
+def _paper(record: Mapping[str, Any]) -> Paper:
     doc_id = _clean(_first(record, ID_FIELDS))
     if not doc_id:
         raise RecordError("no id")

@@ -246,3 +246,22 @@ def test_commands_let_go_of_the_write_lock(  # type: ignore[no-untyped-def]
             assert "write lock" not in err, err
     finally:
         gc.enable()
+
+
+def test_build_and_add_cut_an_abstract_over_its_limit_and_say_so(  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    huge = "galaxy " * 1_500_000  # 10.5 MB
+    records = [{"id": "a", "title": "Huge", "abstract": huge}, {"id": "b", "title": "Small"}]
+    corpus = write_jsonl(tmp_path / "c.jsonl", records)
+    index = ["--index", str(tmp_path / "idx")]
+    code, out, err = run_cli(["build", str(corpus), *index], capsys, monkeypatch)
+    assert code == 0, err
+    assert "indexed 2 papers" in out and "cut 1 abstract (over 20,000 characters)" in out
+    more = write_jsonl(tmp_path / "more.jsonl", [{"id": "c", "title": "Huge", "abstract": huge}])
+    code, out, err = run_cli(["add", str(more), *index], capsys, monkeypatch)
+    assert code == 0, err
+    assert "added 1 papers" in out and "cut 1 abstract (over 20,000 characters)" in err
+    code, out, _ = run_cli(["search", "galaxy", *index, "--json", "--mode", "lexical"], capsys,
+                           monkeypatch)  # fmt: skip
+    assert {hit["id"] for hit in json.loads(out)["hits"]} == {"a", "c"}

@@ -111,6 +111,31 @@ def test_bad_papers_are_422_and_change_nothing(client: TestClient) -> None:
     assert client.get("/api/stats").json()["documents"] == before
 
 
+def test_fields_over_their_limits_are_422_naming_the_field(client: TestClient) -> None:
+    """The limits of `build` (index/papers/limits.py), refused here rather than cut: a client
+    can be told. A 10 MB abstract does not get this far: the body limit answers 413."""
+    before = client.get("/api/stats").json()["documents"]
+    long_name = "A" * 400
+    cases = [
+        (client.put("/api/papers/w-1", json={**NEW_PAPER, "abstract": "galaxy " * 15_000},
+                    headers=AUTH), "abstract"),
+        (client.put("/api/papers/w-1", json={**NEW_PAPER, "title": "T " * 600}, headers=AUTH),
+         "title"),
+        (client.put("/api/papers/w-1", json={**NEW_PAPER, "authors": f"B. Burrow, {long_name}"},
+                    headers=AUTH), "authors"),
+        (client.post("/api/papers", json={"papers": [{**NEW_PAPER, "id": "w-2",
+                                                      "authors": [long_name]}]},
+                     headers=AUTH), "papers.0.authors"),
+        (client.put("/api/papers/w-1", json={**NEW_PAPER, "abstract": "x " * 5_000_000},
+                    headers=AUTH), None),
+    ]  # fmt: skip
+    for response, field in cases[:-1]:
+        error = assert_canonical_error(response, 422, field)
+        assert "at most" in error["message"]
+    assert_canonical_error(cases[-1][0], 413)
+    assert client.get("/api/stats").json()["documents"] == before
+
+
 def test_delete_removes_a_paper_everywhere(client: TestClient) -> None:
     hits = client.get("/api/search", params={"q": "quantum", "limit": 2}).json()["hits"]
     victim, other = hits[0], hits[1]

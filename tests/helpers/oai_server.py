@@ -10,10 +10,17 @@ PLAN.json: {"records": [...], "page_size": 10, "busy_first": 1, "page_seconds": 
 "malformed": true} (arXiv metadata without a title or abstract). `from`/`until` filter on the
 datestamp; a resumption token is the query and an offset, as arXiv's are; the first `busy_first`
 requests get `503 Retry-After: 1`.
+
+Misbehaviours, for the harvester's bounds: `repeat_token: N` sends the second page's token again
+with that page, N times, before going on (a repository that never ends); `drip_first: N` sends
+the next N answers `drip_bytes` (30) bytes one at a time, `drip_seconds` (0.3) apart, then the
+rest at once; `padding: N` adds an N-byte comment to every page, and `no_length: true` leaves
+out `Content-Length` (the body ends when the connection closes).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -56,6 +63,12 @@ class Repository:
         self.hostile = bool(plan.get("hostile", False))  # answers with an external entity
         self.page_seconds = float(plan.get("page_seconds", 0))
         self.date = str(plan.get("response_date", "2026-11-30T12:00:00Z"))
+        self.repeats = int(plan.get("repeat_token", 0))
+        self.drip = int(plan.get("drip_first", 0))  # answers dripped, after busy and truncated
+        self.drip_bytes = int(plan.get("drip_bytes", 30))
+        self.drip_seconds = float(plan.get("drip_seconds", 0.3))
+        self.padding = int(plan.get("padding", 0))
+        self.no_length = bool(plan.get("no_length", False))
         self.requests = 0
 
     def answer(self, query: dict[str, str]) -> tuple[int, dict[str, str], str]:
@@ -69,6 +82,11 @@ class Repository:
             whole = self._answer_query(query)
             return 200, {}, whole[: len(whole) // 2]
         return 200, {}, self._answer_query(query)
+
+    def dripping(self) -> bool:
+        """Whether the answer just made is to be sent a byte at a time."""
+        first = self.busy + self.truncated
+        return first < self.requests <= first + self.drip
 
     def _answer_query(self, query: dict[str, str]) -> str:
         if "resumptionToken" in query:
@@ -88,8 +106,13 @@ class Repository:
         page = chosen[skip : skip + self.page_size]
         more = skip + self.page_size < len(chosen)
         rest = {key: query[key] for key in ("metadataPrefix", "from", "until") if key in query}
-        token = urlencode({**rest, "skip": skip + self.page_size}) if more else ""
+        following = skip + self.page_size
+        if self.repeats and skip == self.page_size:  # the second page points at itself
+            self.repeats -= 1
+            following = skip
+        token = urlencode({**rest, "skip": following}) if more else ""
         body = "".join(_record(record) for record in page)
+        body += f"<!-- {'x' * self.padding} -->" if self.padding else ""
         body += f'<resumptionToken expires="2026-12-01T00:00:00Z">{escape(token)}</resumptionToken>'
         return ENVELOPE.format(date=self.date, body=f"<ListRecords>{body}</ListRecords>")
 
@@ -132,11 +155,23 @@ def serve(port: int, plan: dict[str, Any]) -> None:
             data = body.encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "text/xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
+            if not repository.no_length:
+                self.send_header("Content-Length", str(len(data)))
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            with contextlib.suppress(ConnectionError):  # a harvester that gave up
+                if repository.dripping():
+                    data = self._drip(data)
+                self.wfile.write(data)
+
+        def _drip(self, data: bytes) -> bytes:
+            """Send the first bytes one at a time; what is left to send at once."""
+            for byte in data[: repository.drip_bytes]:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(repository.drip_seconds)
+            return data[repository.drip_bytes :]
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the tests read the harvester's side."""

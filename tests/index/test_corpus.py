@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from papersift.index.errors import CorpusError
+from papersift.index.papers import limits
 from papersift.index.papers.corpus import load_papers
+from papersift.index.papers.limits import cut_text
 from tests.helpers.data import shared, write_jsonl
 
 
@@ -89,6 +91,7 @@ def test_beir_folder_reads_its_corpus() -> None:
     papers, report = load_papers([shared("scifact")])
     assert len(papers) == 5183
     assert report.skipped_total == 0
+    assert not report.cut and not report.dropped  # the field limits leave real papers whole
 
 
 @pytest.mark.slow
@@ -97,6 +100,8 @@ def test_full_arxiv_snapshot_skips_nothing_valid() -> None:
     papers, report = load_papers(parts)
     assert report.read == 129_735
     assert report.skipped_total == 0
+    # the one cut: 2506.02197's "Xiangyu Kongand Xiaoxia Xingand ...", 40 names run together
+    assert report.cut == {"author name (over 300 characters)": 1} and not report.dropped
     assert len(papers) + report.duplicates == 129_735
     assert all(paper.year and 2007 <= paper.year <= 2026 for paper in papers[:1000])
 
@@ -115,3 +120,33 @@ def test_unsafe_urls_are_dropped_and_counted(tmp_path: Path) -> None:
     assert report.dropped == {"url (not http or https)": 2}
     assert "dropped 2 url (not http or https)" in report.counts()
     assert report.skipped == {"bad id: it contains control characters": 1}
+
+
+def test_fields_over_their_limits_are_cut_or_dropped_and_counted(tmp_path: Path) -> None:
+    records = [
+        {"id": "huge", "title": "T " * 600, "abstract": "galaxy " * 1_500_000,  # 10.5 MB
+         "authors": [f"Author {n}" for n in range(10_050)], "doi": "10.1/" + "9" * 400},
+        {"id": "odd", "title": "T", "authors": ["A" * 400], "categories": ["cs.IR", "x" * 101]},
+        {"id": "fine", "title": "T", "abstract": "x " * 5_000, "authors": "A. Author"},
+    ]  # fmt: skip
+    papers, report = load_papers([write_jsonl(tmp_path / "c.jsonl", records)])
+    huge, odd, fine = papers
+    assert len(huge.abstract) <= limits.ABSTRACT.most and huge.abstract.endswith(" galaxy")
+    assert len(huge.title) <= limits.TITLE.most and len(huge.authors) == limits.AUTHORS.most
+    assert huge.doi is None and huge.url is None
+    assert odd.authors == ("A" * limits.AUTHOR.most,) and odd.categories == ("cs.IR",)
+    assert fine.abstract == ("x " * 5_000).strip()  # nothing near a limit changes
+    assert report.cut == {"abstract (over 20,000 characters)": 1,
+                          "title (over 1,000 characters)": 1, "authors (over 10,000 names)": 1,
+                          "author name (over 300 characters)": 1}  # fmt: skip
+    assert report.dropped == {"doi (over 300 characters)": 1, "category (over 100 characters)": 1}
+    assert report.skipped_total == 0
+    assert "cut 1 abstract (over 20,000 characters)" in report.counts()
+    assert "dropped 1 doi (over 300 characters)" in report.counts()
+
+
+def test_text_is_cut_at_a_word_boundary_near_the_limit() -> None:
+    assert cut_text("word " * 30, 100) == ("word " * 20).strip()
+    assert cut_text("x" * 95 + " " + "y" * 20, 100) == "x" * 95
+    assert cut_text("a " + "x" * 200, 100) == "a " + "x" * 98  # no space near the end
+    assert cut_text("short", 100) == "short"

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from papersift.index.papers import limits
 from papersift.index.papers.dates import iso_date, year_from_arxiv_id
+from papersift.index.papers.limits import Limited, within_limits
 from papersift.index.papers.paper import Paper, id_problem
 from papersift.index.papers.records import RecordError, dropped_fields, paper_from_record
 
@@ -156,3 +158,14 @@ def test_only_http_urls_are_kept(url: str, kept: bool) -> None:
     stored = {**paper_from_record({"id": "p1", "title": "T", "abstract": "A"}).to_record(),
               "url": url}  # fmt: skip
     assert (Paper.from_stored(stored).url is not None) == kept  # an index written before
+
+
+def test_a_paper_within_its_limits_is_kept_as_it_is_and_one_over_them_is_cut() -> None:
+    fine = Paper("p1", "Title", "An abstract.", authors=("A. Author",), doi="10.1/x")
+    assert within_limits(fine) == Limited(fine)
+    over = Paper("p2", "Title", "galaxy " * 1_500_000, license="l" * 301)  # 10.5 MB
+    limited = within_limits(over)
+    assert limited.cut == (limits.ABSTRACT,) and limited.dropped == (limits.LICENSE,)
+    assert len(limited.paper.abstract) <= 20_000 and limited.paper.license is None
+    assert str(limits.ABSTRACT) == "abstract (over 20,000 characters)"
+    assert limits.AUTHOR.rule == "at most 300 characters per author name"

@@ -2,7 +2,8 @@
 ../shared/data/arxiv) in arXiv's own format: pages with resumption tokens, a first answer 503
 with Retry-After, a deleted, a malformed and a revised record. The synced index must equal a
 fresh build of the expected final corpus; a second run must change nothing; a harvest killed
-with SIGKILL and run again must end in the same index."""
+with SIGKILL and run again must end in the same index. A repository that sends a token again
+stops the run with what it applied kept; an abstract over its limit is cut and counted."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ import pytest
 
 from papersift.index.build import build_index
 from papersift.index.encoding.encoder import Encoder
+from papersift.index.papers.limits import ABSTRACT
+from papersift.index.papers.oai import HarvestError
 from papersift.index.storage.live import LiveIndex
 from papersift.index.storage.snapshot import Snapshot
 from papersift.index.storage.update_log import LOG_FILE
@@ -224,3 +227,50 @@ def test_serve_syncs_on_its_schedule_and_reports_it(world: dict[str, Any]) -> No
             paper = httpx.get(f"{server.base}/api/papers/{world['revised']}", timeout=10).json()
             assert paper["doi"] == "10.1000/revised.5"
     assert any(line.startswith("papersift: synced arXiv: ") for line in server.printed)
+
+
+SMALL = [
+    {"id": f"2611.{n:05d}", "datestamp": f"2026-11-0{1 + n}", "title": f"Quokka census {n}",
+     "abstract": f"We count quokkas on island {n}.", "created": "2026-11-01",
+     "categories": "q-bio.PE", "authors": [{"keyname": "Noether", "forenames": "Emmy"}]}
+    for n in range(6)
+]  # fmt: skip
+
+
+def tiny_index(folder: Path, encoder: Encoder) -> Path:
+    base = [{"id": "base-1", "title": "A wombat survey", "abstract": "We count wombats."}]
+    build_index([write_jsonl(folder / "base.jsonl", base)], folder / "index", encoder=encoder)
+    return folder / "index"
+
+
+def test_a_token_sent_again_stops_the_run_and_keeps_its_pages(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    folder = tiny_index(tmp_path, encoder)
+    plan = {"records": SMALL, "page_size": 2, "repeat_token": 50}  # page 2 points at itself
+    with oai_repository(plan, tmp_path) as endpoint, pytest.raises(HarvestError) as stopped:
+        sync(folder, endpoint, encoder)
+    assert "a second time" in str(stopped.value)
+    assert "kept what was harvested (4 records in 2 pages: added 4" in str(stopped.value)
+    searcher = Searcher(LiveIndex(folder).index)
+    assert [searcher.paper(record["id"]) is not None for record in SMALL] == [True] * 4 + [
+        False
+    ] * 2
+    last_run = json.loads((folder / STATE_FILE).read_text())["last_run"]
+    assert "a second time" in last_run["error"] and last_run["report"]["added"] == 4
+
+
+def test_a_harvested_abstract_over_its_limit_is_cut_and_counted(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    folder = tiny_index(tmp_path, encoder)
+    huge = {**SMALL[0], "abstract": "galaxy " * 1_500_000}  # 10.5 MB
+    with oai_repository({"records": [huge, SMALL[1]]}, tmp_path) as endpoint:
+        report = sync(folder, endpoint, encoder)
+    assert report.added == 2 and report.cut == {"abstract (over 20,000 characters)": 1}
+    assert "cut 1 abstract (over 20,000 characters)" in report.summary()
+    paper = Searcher(LiveIndex(folder).index).paper(huge["id"])
+    assert paper is not None and paper.abstract.endswith(" galaxy")
+    assert ABSTRACT.most - len(" galaxy") < len(paper.abstract) <= ABSTRACT.most
+    last_run = json.loads((folder / STATE_FILE).read_text())["last_run"]
+    assert last_run["report"]["cut"] == {"abstract (over 20,000 characters)": 1}
