@@ -14,6 +14,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from papersift.index.lexical.lexical_index import LexicalIndex
+from papersift.index.lexical.vocabulary import Vocabulary
 from papersift.search.requests import Filters, Mode
 from papersift.search.subscriptions.model import Kind, Profile, Subscription
 
@@ -41,6 +42,8 @@ class Roster:
                        for position, (_, profile) in enumerate(self.entries)
                        for term, repeats in profile.terms.items()]  # fmt: skip
         self._directions: npt.NDArray[np.float32] | None = None
+        self._built: list[str] | None = None  # the vocabulary table the term ids below are of
+        self._term_ids: list[int | None] = []
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -64,14 +67,28 @@ class Roster:
         the vocabulary: a term's part of a score is its weight times its term-frequency part.
         Looked up afresh for each change: the vocabulary grows and IDF moves."""
         vocabulary = lexical.vocabulary
-        found = [(position, term_id, repeats) for position, term, repeats in self._terms
-                 if (term_id := vocabulary.get(term)) is not None]  # fmt: skip
+        ids = self._ids_in(vocabulary)
+        found = [(position, term_id, repeats) for (position, _, repeats), term_id
+                 in zip(self._terms, ids, strict=True) if term_id is not None]  # fmt: skip
         owners = np.array([position for position, _, _ in found], np.int64)
         term_ids = np.array([term_id for _, term_id, _ in found], np.int64)
         repeats = np.array([repeats for _, _, repeats in found], np.float64)
         values = repeats * np.asarray(lexical.idf, np.float64)[term_ids] if found else repeats
         shape = (len(self.entries), len(vocabulary))
         return sparse.csr_matrix((values, (owners, term_ids)), shape=shape)
+
+    def _ids_in(self, vocabulary: Vocabulary) -> list[int | None]:
+        """The query terms' ids: looked up once per vocabulary table (a build or compaction
+        makes a new one; ids in it never change), and, for terms it did not know, at every
+        change (papers bring new terms)."""
+        if vocabulary.built is not self._built:
+            self._built = vocabulary.built
+            self._term_ids = [vocabulary.get(term) for _, term, _ in self._terms]
+        else:
+            self._term_ids = [term_id if term_id is not None else vocabulary.get(term)
+                              for (_, term, _), term_id in zip(self._terms, self._term_ids,
+                                                                strict=True)]  # fmt: skip
+        return self._term_ids
 
     def combined(
         self, owners: npt.NDArray[np.int64], dense: Scores, lexical: Scores | None
