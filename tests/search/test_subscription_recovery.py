@@ -13,7 +13,8 @@ from pathlib import Path
 
 from papersift.index.encoding.encoder import Encoder
 from papersift.index.papers.paper import Paper
-from papersift.search.subscriptions.model import Delivery, Kind, Spec
+from papersift.index.storage.live import LiveIndex
+from papersift.search.subscriptions.model import Delivery, Kind, Spec, Subscription
 from papersift.search.subscriptions.service import MATCHED_SEQUENCE, Subscriptions
 from papersift.search.subscriptions.store import DATABASE_FILE, SubscriptionStore
 from tests.search.test_subscriptions import index, opened  # noqa: F401 (the fixture)
@@ -49,14 +50,19 @@ def matched(subscriptions: Subscriptions, subscription_id: str) -> set[str]:
     return {m.paper_id for m in subscriptions.store.matches(subscription_id, 100)}
 
 
+def subscribed(folder: Path, encoder: Encoder) -> tuple[Subscriptions, LiveIndex, Subscription]:
+    """The index's subscriptions, its writer, and one subscription that ON_TOPIC matches."""
+    backend, subscriptions = opened(folder, encoder)
+    made = subscriptions.create(SPEC, Delivery(), "token").subscription
+    assert isinstance(backend.writer, LiveIndex)
+    return subscriptions, backend.writer, made
+
+
 def test_a_change_whose_matching_failed_is_matched_before_the_next_one(
     index: Path,  # noqa: F811
     encoder: Encoder,
 ) -> None:
-    backend, subscriptions = opened(index, encoder)
-    made = subscriptions.create(SPEC, Delivery(), "token").subscription
-    writer = backend.writer
-    assert writer is not None
+    subscriptions, writer, made = subscribed(index, encoder)
     with store_locked(index):
         failed = writer.upsert([ON_TOPIC], encoder)  # committed; its matching waits
     assert "new-gnn" not in matched(subscriptions, made.id)
@@ -71,10 +77,7 @@ def test_a_restart_matches_a_change_whose_matching_failed(
     index: Path,  # noqa: F811
     encoder: Encoder,
 ) -> None:
-    backend, subscriptions = opened(index, encoder)
-    made = subscriptions.create(SPEC, Delivery(), "token").subscription
-    writer = backend.writer
-    assert writer is not None
+    subscriptions, writer, made = subscribed(index, encoder)
     before = subscriptions.store.meta(MATCHED_SEQUENCE)
     with store_locked(index):
         writer.upsert([ON_TOPIC], encoder)
