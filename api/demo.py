@@ -15,6 +15,7 @@ import numpy as np
 
 from papersift.index.build import BuildOptions, BuildReport, build_index
 from papersift.index.cache import cache_dir
+from papersift.index.cue.threshold import CueThreshold
 from papersift.index.encoding.precomputed import Precomputed
 from papersift.index.errors import IndexLayerError
 from papersift.index.storage.snapshot import Snapshot
@@ -28,10 +29,12 @@ def demo_corpus() -> Path:
 
 
 def demo_embeddings() -> Precomputed:
-    """The demo papers' embeddings by the bundled model (int8 codes), row for row."""
+    """The demo papers' embeddings by the bundled model (int8 codes), row for row, and the
+    match cue's threshold calibrated on them."""
     about = json.loads(_data("demo.vectors.json").read_text(encoding="utf-8"))
     vectors = np.load(_data("demo.vectors.npy"), allow_pickle=False)
-    return Precomputed(vectors, str(about["model"]))
+    cue = CueThreshold.from_dict(about["cue"]) if "cue" in about else None
+    return Precomputed(vectors, str(about["model"]), cue)
 
 
 def _data(name: str) -> Path:

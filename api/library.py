@@ -3,7 +3,8 @@
     from papersift import Index
 
     index = Index.build(["papers.jsonl"], "indexes/mine")  # or Index.open("indexes/mine")
-    for hit in index.search("sparse attention", limit=5):
+    hits = index.search("sparse attention", limit=5)
+    for hit in hits:  # a list of hits; `hits.weak` when none stands out (the match cue)
         print(hit.id, hit.title, hit.score)
     index.add([{"id": "p1", "title": "...", "abstract": "..."}])
     index.delete(["p1"])
@@ -26,11 +27,27 @@ from papersift.index.papers.limits import within_limits
 from papersift.index.papers.paper import Paper
 from papersift.index.papers.records import paper_from_record
 from papersift.index.storage.live import ChangeReport, LiveIndex
-from papersift.search.hits import Hit
+from papersift.search.hits import Hit, SearchResult
 from papersift.search.requests import Filters, Fusion, Mode, SearchRequest
 from papersift.search.searcher import Searcher
 
-__all__ = ["ChangeReport", "Hit", "Index", "Paper"]
+__all__ = ["ChangeReport", "Hit", "Hits", "Index", "Paper"]
+
+
+class Hits(list[Hit]):
+    """A search's hits, best first: a list, which also says whether they are weak matches.
+
+    `weak` is the match cue: no paper stands out of the corpus for this query (nonsense, or a
+    topic the corpus lacks), so these are only the closest papers. `standout` is the best
+    paper's cosine less the corpus's mean cosine with the query, and `threshold` the standout
+    below which a search is weak (both None where there is no meaning leg: lexical mode).
+    """
+
+    def __init__(self, result: SearchResult) -> None:
+        super().__init__(result.hits)
+        self.weak = result.weak
+        self.standout = result.standout
+        self.threshold = None if result.standout is None else result.threshold
 
 
 class Index:
@@ -73,12 +90,13 @@ class Index:
         year_to: int | None = None,
         categories: Iterable[str] = (),
         author: str | None = None,
-    ) -> list[Hit]:
+    ) -> Hits:
         """The best papers for `query`, best first: each hit has `id`, `title`, `score`, `rank`,
-        its `paper` and a `snippet` of the abstract around the matches."""
+        its `paper` and a `snippet` of the abstract around the matches. The list also says
+        `weak` when none of them stands out (the match cue)."""
         filters = Filters(year_from, year_to, tuple(categories), author)
         request = SearchRequest(query, mode, limit, offset, fusion, filters=filters)
-        return list(self._searcher.search(request).hits)
+        return Hits(self._searcher.search(request))
 
     def similar(self, paper_id: str, limit: int = 10) -> list[Hit]:
         """The papers nearest to `paper_id` by meaning, the paper itself left out."""

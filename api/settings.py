@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Rows added or deleted before the update log is folded into the index files.",
     )
+    cue_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=2,
+        description="Fixes the match cue's threshold for every index: a search whose best paper "
+        "stands less than this above the corpus's mean cosine is weak (unset: each index's own, "
+        "calibrated at build).",
+    )
 
     state_folder: Path | None = Field(
         default=None,
@@ -218,6 +226,7 @@ def backend_config(settings: Settings) -> BackendConfig:
         model=settings.model,
         runtime=settings.runtime,
         compact_after=settings.compact_after,
+        cue_threshold=settings.cue_threshold,
         state=settings.state_folder,
     )
 

@@ -13,6 +13,8 @@ from typing import cast
 
 from tqdm import tqdm
 
+from papersift.index.cue.calibration import calibrate
+from papersift.index.cue.threshold import CueThreshold
 from papersift.index.dense.dense_index import DenseIndex, DenseSettings
 from papersift.index.encoding.encoder import DEFAULT_MODEL, Encoder, Vectors
 from papersift.index.encoding.precomputed import Precomputed
@@ -51,6 +53,7 @@ class BuildReport:
     seconds: float
     encode_seconds: float
     where: str  # the index folder, or a server's collection
+    cue: CueThreshold | None = None  # the match cue's threshold it calibrated
 
     @property
     def docs_per_second(self) -> float:
@@ -78,21 +81,25 @@ def build_index(
     encode_started = time.perf_counter()
     texts = [paper.text for paper in papers]
     vectors = precomputed.checked(texts, encoder) if precomputed is not None else None
+    cue = precomputed.cue if precomputed is not None and vectors is not None else None
     if vectors is None:
         vectors = encode(encoder, texts, options, progress)
     encode_seconds = time.perf_counter() - encode_started
     dense = DenseIndex.build(vectors, options.dense)
+    if cue is None:
+        cue = calibrate(dense, lambda row: papers[row], range(len(papers)), encoder, now_iso())
 
     def write_files(staging: Path) -> Manifest:
         write_papers(staging, papers)
         lexical.save(staging)
         dense.save(staging)
         seconds = time.perf_counter() - started
-        return _manifest(papers, options, dense.settings, encoder, load_report, seconds)
+        return _manifest(papers, options, dense.settings, encoder, load_report, seconds, cue)
 
     generation = write_generation(Path(folder), write_files)
     seconds = time.perf_counter() - started
-    return BuildReport(len(papers), load_report, seconds, encode_seconds, str(generation.parent))
+    where = str(generation.parent)
+    return BuildReport(len(papers), load_report, seconds, encode_seconds, where, cue)
 
 
 def _in_background(
@@ -140,6 +147,7 @@ def _manifest(
     encoder: Encoder,
     load_report: LoadReport,
     seconds: float,
+    cue: CueThreshold,
 ) -> Manifest:
     return Manifest(
         documents=len(papers),
@@ -160,4 +168,5 @@ def _manifest(
             "duplicate_ids": load_report.duplicates,
             "seconds": round(seconds, 3),
         },
+        cue=cue,
     )

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 from papersift.index import __version__
 
 if TYPE_CHECKING:
-    from papersift.api.library import ChangeReport, Hit, Index, Paper
+    from papersift.api.library import ChangeReport, Hit, Hits, Index, Paper
 
-__all__ = ["ChangeReport", "Hit", "Index", "Paper", "__version__"]
+__all__ = ["ChangeReport", "Hit", "Hits", "Index", "Paper", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     """The library's names, imported on first use: `import papersift` alone stays light."""
-    if name in ("ChangeReport", "Hit", "Index", "Paper"):
+    if name in ("ChangeReport", "Hit", "Hits", "Index", "Paper"):
         from papersift.api import library
 
         return getattr(library, name)

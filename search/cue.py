@@ -1,31 +1,29 @@
 """The match cue: whether a query's best papers stand out of the corpus at all.
 
-For a real question the best paper's meaning is far closer to the query than the corpus is on
-average; for nonsense (`zxqv blorf`, `???`, emoji) or a query from another world (`banana bread
-recipe` over physics) the closest papers are barely closer than any other. The measure is the
-dense leg's best cosine minus the mean cosine of the whole corpus with the query (its exact
-mean, from the dense index's moments). A z-score, dividing that by the spread, was measured too
-and separates worse: a topical query has many related papers, so a wide spread, which shrinks
-its best paper's z. Below the threshold the page says "No strong matches; the closest papers:"
-and the API answers `weak: true`. The threshold was chosen on real judged queries (SciFact,
-Cranfield) against nonsense and off-topic strings by bench/match_cue.py; docs/quality.md has the
-error rates.
+The measure is the standout (`papersift.index.cue.standout`): the dense leg's best cosine less
+the corpus's mean cosine with the query. A query is weak when it is below the threshold in
+force: the `cue_threshold` setting where one is given, else the index's own (calibrated on its
+corpus at build, kept in its manifest: `papersift.index.cue.calibration`), else, for an index
+built before indexes calibrated one, the fixed DEFAULT_THRESHOLD. Weak, the page says "No strong
+matches; the closest papers:", the API and the CLI's JSON answer `weak: true`, the CLI prints a
+line saying so, and the Python API's hits say `.weak`. docs/quality.md has the error rates.
 """
 
 from __future__ import annotations
 
-from papersift.index.ranking import Ranking
+from papersift.index.cue.standout import standout
+from papersift.index.cue.threshold import DEFAULT_THRESHOLD, CueThreshold
 
-STANDOUT_THRESHOLD = 0.32  # bench/match_cue.py: the highest with at most 5% of real queries weak
-
-
-def standout(dense: Ranking | None) -> float | None:
-    """How far the dense leg's best cosine is above the corpus's mean cosine with the query
-    (None: no dense leg, or no papers)."""
-    if dense is None or len(dense) == 0 or dense.mean is None:
-        return None
-    return float(dense.scores[0]) - dense.mean
+__all__ = ["DEFAULT_THRESHOLD", "is_weak", "standout", "threshold_in_force"]
 
 
-def is_weak(margin: float | None) -> bool:
-    return margin is not None and margin < STANDOUT_THRESHOLD
+def threshold_in_force(calibrated: CueThreshold | None, fixed: float | None = None) -> float:
+    """The threshold a search compares its standout with: `fixed` (a setting) over the index's
+    own, over the default."""
+    if fixed is not None:
+        return fixed
+    return DEFAULT_THRESHOLD if calibrated is None else calibrated.threshold
+
+
+def is_weak(margin: float | None, threshold: float) -> bool:
+    return margin is not None and margin < threshold

@@ -53,6 +53,7 @@ class SearchResult:
     standout: float | None = None
     weak: bool = False
     facets: tuple[tuple[str, int], ...] = ()  # categories of the retrieved papers, by count
+    threshold: float | None = None  # the standout below which `weak` (None: no cue here)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from papersift.index.ranking import top_n
 from papersift.index.storage.live import LiveIndex
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.backends.interface import BackendName, IndexStats
-from papersift.search.cue import is_weak, standout
+from papersift.search.cue import is_weak, standout, threshold_in_force
 from papersift.search.errors import PaperNotFoundError
 from papersift.search.filters import allowed_rows
 from papersift.search.fusion import (
@@ -53,7 +53,8 @@ class Searcher:
     The encoder loads on the first query that needs it (lexical search never loads a model);
     give one to share it or to load it eagerly. It must be the model the index was built with.
     Given a `LiveIndex`, each query reads its current index once, so a change that lands
-    meanwhile is seen entirely or not at all.
+    meanwhile is seen entirely or not at all. `cue_threshold` fixes the match cue's threshold
+    (None: the index's own, `search/cue.py`).
     """
 
     def __init__(
@@ -62,8 +63,10 @@ class Searcher:
         encoder: Encoder | None = None,
         model: str | None = None,
         runtime: str = "auto",
+        cue_threshold: float | None = None,
     ) -> None:
         self.source = index
+        self.cue_threshold = cue_threshold
         index = self.index
         self.model = model or index.manifest.model.name
         self.runtime = runtime
@@ -112,8 +115,9 @@ class Searcher:
         facets = tuple(index.papers.category_counts(fused.rows)) if request.facets else ()
         took_ms = (time.perf_counter() - started) * 1000
         best = standout(dense)
+        threshold = threshold_in_force(index.manifest.cue, self.cue_threshold)
         return SearchResult(request, hits, len(fused), took_ms, terms, _spread(lexical, dense),
-                            best, is_weak(best), facets)  # fmt: skip
+                            best, is_weak(best, threshold), facets, threshold)  # fmt: skip
 
     def newest(self, filters: Filters, limit: int, offset: int = 0) -> Listing:
         """The papers passing `filters`, newest first (by first-version date)."""
@@ -192,6 +196,7 @@ class Searcher:
             index_folder=str(index.folder),
             index_bytes=manifest.bytes_by_part(),
             log_damage=tuple(self.source.log_damage) if isinstance(self.source, LiveIndex) else (),
+            cue_threshold=threshold_in_force(manifest.cue, self.cue_threshold),
         )
 
     def _start_encoding(self, request: SearchRequest) -> Future[Vector] | None:

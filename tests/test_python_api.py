@@ -38,6 +38,10 @@ def test_every_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert hits[0].score >= hits[1].score >= hits[2].score
     assert all(hit.paper.text for hit in hits)
     assert namespace["second_page"][0].rank == 6
+    unclear, keywords = namespace["unclear"], namespace["keywords"]
+    assert unclear.weak and len(unclear) == 3 and isinstance(unclear, list)
+    assert unclear.standout < unclear.threshold
+    assert keywords.standout is None and keywords.threshold is None and not keywords.weak
     vision = namespace["vision"]
     assert vision and all("cs.CV" in hit.paper.categories for hit in vision)
     assert all(hit.paper.year >= 2025 for hit in vision)

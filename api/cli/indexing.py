@@ -17,11 +17,11 @@ from papersift.api.cli.options import (
     MilvusUriOption,
     config_of,
 )
-from papersift.api.cli.output import print_build, to_stderr
+from papersift.api.cli.output import describe_cue, print_build, to_stderr
 from papersift.api.demo import demo_index, with_demo
 from papersift.index.build import BuildOptions
 from papersift.index.dense.dense_index import DenseKind, DenseSettings
-from papersift.index.encoding.encoder import Runtime
+from papersift.index.encoding.encoder import Encoder, Runtime
 from papersift.index.encoding.ray import RayEncoding
 from papersift.index.errors import IndexLayerError
 from papersift.index.papers.corpus import load_papers
@@ -134,12 +134,16 @@ def delete(
 
 
 def compact(index: ChangedIndexOption = None) -> None:
-    """Fold the update log into new index files (also done automatically as changes pile up)."""
+    """Fold the update log into new index files (also done automatically as changes pile up)
+    and calibrate the match cue's threshold again."""
     live = LiveIndex(index or demo_index(to_stderr))
     try:
         pending = live.index.pending_changes
-        live.compact()
+        live.compact(Encoder(live.index.manifest.model.name))  # to calibrate the match cue
         typer.echo(f"compacted {pending} changed rows; the index holds {live.index.size} papers")
+        cue = live.index.manifest.cue
+        if cue is not None:
+            typer.echo(describe_cue(cue))
     finally:
         live.close()
 

@@ -164,7 +164,8 @@ class SearchResponse(BaseModel):
     )
     standout: float | None = Field(
         description="The best paper's cosine less the corpus's mean cosine with the query "
-        "(null in lexical mode); `weak` is this below 0.32."
+        "(null in lexical mode); `weak` is this below the index's threshold (GET /api/stats "
+        "`cue_threshold`)."
     )
     facets: list[FacetOut] = Field(
         default_factory=list, description="With facets=true: categories of the results, by count."
@@ -241,6 +242,10 @@ class StatsResponse(BaseModel):
     index_bytes: dict[str, int]
     log_damage: list[str] = Field(
         description="Bad update-log lines found or set aside (empty when all is well)."
+    )
+    cue_threshold: float | None = Field(
+        description="The standout below which a search is `weak`: the index's own, calibrated "
+        "on its corpus, or the cue_threshold setting (null: no match cue, as on Milvus)."
     )
     sync: SyncOut | None = Field(default=None, description="The last arXiv sync (None: never).")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from papersift.index.cue.threshold import CueThreshold
 from papersift.index.encoding.encoder import BUNDLED_NAMES, Encoder
 
 logger = logging.getLogger(__name__)
@@ -24,10 +25,12 @@ AGREEMENT = 0.999  # least cosine between a stored and a fresh embedding (int8 k
 
 @dataclass(frozen=True)
 class Precomputed:
-    """Embeddings of a corpus's texts, row for row, made by `model`."""
+    """Embeddings of a corpus's texts, row for row, made by `model`; with the match cue's
+    threshold calibrated on them (`cue`), a build that uses them encodes no titles either."""
 
     vectors: npt.NDArray[np.floating]
     model: str
+    cue: CueThreshold | None = None
 
     def checked(self, texts: list[str], encoder: Encoder) -> Vectors | None:
         """The embeddings as float32 when they fit `texts` and `encoder`; None when they do not

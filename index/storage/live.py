@@ -5,7 +5,9 @@ and fsynced, and only then published by swapping one reference: a query sees the
 after a change, never between, and an acknowledged change survives a crash. Loading replays the
 log over the files. Compaction folds the log into a new generation (written like a build, then
 `CURRENT` swapped) and empties the log; the generation records the last sequence it holds, so a
-crash between the two never applies a change twice.
+crash between the two never applies a change twice. It also calibrates the match cue's threshold
+again on the corpus as it now is, with the encoder of the last upsert (or the one given to
+`compact`); without one it keeps the threshold it had.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
+from papersift.index.cue.calibration import calibrate
+from papersift.index.cue.threshold import CueThreshold
 from papersift.index.encoding.encoder import Encoder, Vectors
 from papersift.index.errors import IndexBusyError, IndexWriteError
 from papersift.index.papers.paper import Paper
@@ -68,6 +74,7 @@ class LiveIndex:
         self._compaction_retry_at = 0.0  # time.monotonic() before which none is tried
         self._compaction_backoff = COMPACTION_RETRY_FIRST
         self._listeners: list[Listener] = []
+        self._encoder: Encoder | None = None  # the last upsert's: compaction calibrates with it
         self._index, self._sequence = self._load()
 
     @property
@@ -110,6 +117,7 @@ class LiveIndex:
         """Add papers, replacing those whose doc_id exists; only these papers are encoded."""
         self._index.check_encoder(encoder)
         vectors = encoder.encode_documents([paper.text for paper in papers], progress=progress)
+        self._encoder = encoder
         return self.upsert_encoded(papers, vectors)
 
     def upsert_encoded(self, papers: Sequence[Paper], vectors: Vectors) -> ChangeReport:
@@ -139,9 +147,13 @@ class LiveIndex:
             return ChangeReport(self._sequence, deleted=found, missing=missing,
                                 documents=self._index.size, compacted=compacted)  # fmt: skip
 
-    def compact(self) -> None:
-        """Fold every logged change into a new generation of files and empty the log."""
+    def compact(self, encoder: Encoder | None = None) -> None:
+        """Fold every logged change into a new generation of files and empty the log; with an
+        `encoder` (the index's model), the match cue's threshold is calibrated again."""
         with self._write_lock:
+            if encoder is not None:
+                self._index.check_encoder(encoder)
+                self._encoder = encoder
             self._prepare_to_write()
             self._compact()
 
@@ -194,16 +206,35 @@ class LiveIndex:
         if index.pending_changes == 0:  # the files already hold everything the log has
             if self._log.valid_bytes and sequence == index.manifest.log_sequence:
                 self._log.reset()  # (a log holding a gap is kept: the files do not know it)
+            if index.manifest.cue is None and self._encoder is not None:  # an older release's
+                self._write(index, index.manifest.log_sequence)  # the same files, calibrated
             return
+        self._write(index, sequence)
+        self._log.reset()
+        logger.info("compacted %s: %d papers", self.folder, self._index.size)
+
+    def _write(self, index: Snapshot, sequence: int) -> None:
+        """Write `index` as a new generation holding the log up to `sequence`, and load it."""
+        cue = self._calibrated(index)
         try:
-            write_generation(self.folder, lambda staging: _write_files(staging, index, sequence))
+            write_generation(
+                self.folder, lambda staging: _write_files(staging, index, sequence, cue)
+            )
         except OSError as error:
             raise IndexWriteError(
                 f"cannot compact {self.folder}: {error}; nothing was changed"
             ) from error
-        self._log.reset()
         self._index = Snapshot.load(self.folder, verify=False)
-        logger.info("compacted %s: %d papers", self.folder, self._index.size)
+
+    def _calibrated(self, index: Snapshot) -> CueThreshold | None:
+        """The match cue's threshold for the corpus as it now is (the one it had, without an
+        encoder to calibrate with)."""
+        if self._encoder is None:
+            logger.info("compaction keeps the match cue's threshold: no encoder was given")
+            return index.manifest.cue
+        live = index.papers.live
+        rows = range(len(index.papers)) if live is None else np.flatnonzero(live).tolist()
+        return calibrate(index.dense, index.papers.get, rows, self._encoder, now_iso())
 
     def _prepare_to_write(self) -> None:
         """Take the folder's write lock on the first write, reloading if another process wrote."""
@@ -235,7 +266,9 @@ class LiveIndex:
         return generation != self._index.generation or log_bytes != self._log.seen_bytes
 
 
-def _write_files(staging: Path, index: Snapshot, sequence: int) -> Manifest:
+def _write_files(
+    staging: Path, index: Snapshot, sequence: int, cue: CueThreshold | None
+) -> Manifest:
     write_papers(staging, live_papers(index))
     index.lexical.save(staging)
     index.dense.save(staging)
@@ -246,4 +279,5 @@ def _write_files(staging: Path, index: Snapshot, sequence: int) -> Manifest:
         created_at=now_iso(),
         log_sequence=sequence,
         build={**index.manifest.build, "compacted_at": now_iso()},
+        cue=cue,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from papersift.index import __version__
+from papersift.index.cue.threshold import CueThreshold
 from papersift.index.dense.dense_index import DenseSettings
 from papersift.index.errors import IndexCorruptError, IndexVersionError
 from papersift.index.lexical import BM25Parameters
@@ -46,6 +47,9 @@ class Manifest:
     build: dict[str, Any] = field(default_factory=dict)
     # The update log's changes up to this sequence number are folded into these files.
     log_sequence: int = 0
+    # The match cue's threshold, calibrated on this corpus at build and compaction (None: an
+    # index built before indexes calibrated one, which uses the fixed default).
+    cue: CueThreshold | None = None
     format_version: int = FORMAT_VERSION
     package_version: str = __version__
 
@@ -93,6 +97,7 @@ class Manifest:
             created_at=str(data["created_at"]),
             build=dict(data.get("build", {})),
             log_sequence=int(data.get("log_sequence", 0)),
+            cue=CueThreshold.from_dict(data["cue"]) if data.get("cue") else None,
             format_version=int(data["format_version"]),
             package_version=str(data["package_version"]),
         )

@@ -44,6 +44,7 @@ class BackendConfig:
     model: str | None = None  # the query model: the index's own when None
     runtime: str = "auto"  # the encoder runtime
     compact_after: int = COMPACT_AFTER  # local: rows changed before the log is folded into files
+    cue_threshold: float | None = None  # fixes the match cue's threshold (None: the index's own)
     state: Path | None = None  # remote: where papersift keeps its own state (sync, subscriptions)
 
 
@@ -63,6 +64,7 @@ class IndexStats:
     index_folder: str  # where it lives: a folder, or a server and collection
     index_bytes: dict[str, int]
     log_damage: tuple[str, ...] = ()  # bad update-log lines found or set aside
+    cue_threshold: float | None = None  # the match cue's threshold in force (None: no cue)
 
 
 class Reader(Protocol):

@@ -17,7 +17,9 @@ def open_backend(config: BackendConfig) -> Backend:
     """The folder's live index, with a searcher over it (the model loads on first need)."""
     folder = _folder(config)
     live = LiveIndex(folder, compact_after=config.compact_after)
-    searcher = Searcher(live, model=config.model, runtime=config.runtime)
+    searcher = Searcher(
+        live, model=config.model, runtime=config.runtime, cue_threshold=config.cue_threshold
+    )
     return Backend(reader=searcher, writer=live, state=folder)
 
 

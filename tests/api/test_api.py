@@ -13,7 +13,6 @@ from papersift.api.http.engine import Engine
 from papersift.api.settings import Settings
 from papersift.index.storage.snapshot import Snapshot
 from papersift.search.backends.interface import BackendConfig
-from papersift.search.cue import STANDOUT_THRESHOLD
 from tests.helpers.http import assert_canonical_error
 
 
@@ -261,10 +260,11 @@ def test_sort_facets_and_the_match_cue_in_the_api(client: TestClient) -> None:
     assert dates == sorted(dates, reverse=True)
     assert relevance["facets"][0]["count"] >= relevance["facets"][-1]["count"] > 0
     assert newest["facets"] == [] and relevance["standout"] is not None
+    threshold = client.get("/api/stats").json()["cue_threshold"]  # the index's own
     topical = search(client, q="graph neural networks")
-    assert not topical["weak"] and topical["standout"] > STANDOUT_THRESHOLD
+    assert not topical["weak"] and topical["standout"] > threshold
     nonsense = search(client, q="zxqv blorf")
-    assert nonsense["weak"] and nonsense["standout"] < STANDOUT_THRESHOLD and nonsense["hits"]
+    assert nonsense["weak"] and nonsense["standout"] < threshold and nonsense["hits"]
     assert search(client, q="zxqv blorf", mode="lexical")["standout"] is None
     posted = client.post("/api/search", json={"q": "neural network", "sort": "oldest"})
     assert posted.status_code == 422 and posted.json()["error"]["field"] == "sort"

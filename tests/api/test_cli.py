@@ -71,6 +71,26 @@ def test_search_prints_a_readable_table(sample_index_folder: Path, capsys, monke
     assert out.count("lexical #") == 2
 
 
+def test_search_says_when_nothing_stands_out(  # type: ignore[no-untyped-def]
+    sample_index_folder: Path, capsys, monkeypatch
+) -> None:
+    """The match cue in the CLI: one line instead of a count of matches; `weak` in --json."""
+    args = ["search", "zxqv blorf", "--index", str(sample_index_folder), "--limit", "3"]
+    code, out, _ = run_cli(args, capsys, monkeypatch)
+    assert code == 0
+    assert out.splitlines()[0].startswith("No strong matches; the closest 3 papers (hybrid, ")
+    assert "results" not in out and out.count("  1. ") == 1  # the hits, still listed
+    code, out, _ = run_cli([*args, "--json"], capsys, monkeypatch)
+    assert json.loads(out)["weak"] is True
+    code, out, _ = run_cli([*args, "--offset", "3"], capsys, monkeypatch)
+    assert out.startswith("No strong matches; the closest papers, 4-6 (hybrid, ")
+    args[1] = "graph neural networks"
+    code, out, _ = run_cli(args, capsys, monkeypatch)
+    assert "results, showing 1-3 (hybrid" in out and "No strong matches" not in out
+    code, out, _ = run_cli([*args, "--json"], capsys, monkeypatch)
+    assert json.loads(out)["weak"] is False
+
+
 def test_an_offset_past_the_end_says_so(sample_index_folder: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     args = ["search", "dark matter", "--index", str(sample_index_folder), "--mode", "lexical"]
     code, out, _ = run_cli([*args, "--json"], capsys, monkeypatch)
@@ -188,6 +208,7 @@ def test_add_delete_compact_change_the_index_in_place(  # type: ignore[no-untype
     assert_one_line_error(code, err, "1 ids not in the index: no-such-id")
     code, out, _ = run_cli(["compact", "--index", str(folder)], capsys, monkeypatch)
     assert code == 0 and "compacted 2 changed rows" in out  # the replay nets add + delete
+    assert "match cue: threshold " in out  # calibrated again on the compacted corpus
     code, out, _ = run_cli(["search", str(new[0]["title"]), "--index", str(folder), "--json",
                             "--mode", "lexical", "--limit", "5"], capsys, monkeypatch)  # fmt: skip
     assert new[0]["id"] not in [hit["id"] for hit in json.loads(out)["hits"]]

@@ -158,10 +158,23 @@ def test_unknown_paper_and_the_old_similar_page(client: TestClient) -> None:
     assert moved.status_code == 301 and moved.headers["location"] == "/papers/xss-1#similar"
 
 
-def test_weak_matches_are_said(client: TestClient) -> None:
-    assert (
-        "No strong matches; the closest papers:" in client.get("/", params={"q": "zxqv blorf"}).text
-    )
+def summary_of(html: str) -> tuple[str, str]:
+    """The class and the text of the line above the hits."""
+    match = re.search(r'<p class="(summary[^"]*)"[^>]*>(.*?)</p>', html, re.DOTALL)
+    assert match, "no summary line"
+    return match.group(1), match.group(2)
+
+
+def test_weak_matches_are_said_without_a_count_of_matches(client: TestClient) -> None:
+    """Where the cue says nothing stands out, the count beside it does not say they match."""
+    kind, line = summary_of(client.get("/", params={"q": "zxqv blorf"}).text)
+    assert kind == "summary cue"
+    assert line.startswith("No strong matches; the closest 10 papers \u00b7 ")
+    assert "papers match" not in line and "showing" not in line
+    _, later = summary_of(client.get("/", params={"q": "zxqv blorf", "page": 2}).text)
+    assert later.startswith("No strong matches; the closest papers, 11\u201320 \u00b7 ")
+    kind, line = summary_of(client.get("/", params={"q": "graph neural networks"}).text)
+    assert kind == "summary" and "papers match; showing 1\u201310" in line
     assert "No strong matches" not in client.get("/", params={"q": "graph neural networks"}).text
 
 

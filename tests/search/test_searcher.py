@@ -9,7 +9,6 @@ import pytest
 
 from papersift.index.papers.paper import Paper
 from papersift.index.storage.snapshot import Snapshot
-from papersift.search.cue import STANDOUT_THRESHOLD
 from papersift.search.errors import PaperNotFoundError, QueryError
 from papersift.search.fusion import Ranking, reciprocal_rank_fusion
 from papersift.search.requests import Filters, Mode, SearchRequest, Sort
@@ -202,8 +201,8 @@ def test_facets_count_the_categories_of_every_result(searcher: Searcher) -> None
 def test_nonsense_is_weak(searcher: Searcher, query: str) -> None:
     for mode in (Mode.hybrid, Mode.dense):
         result = searcher.search(SearchRequest(query, mode=mode, limit=5))
-        assert result.weak and result.standout is not None
-        assert result.standout < STANDOUT_THRESHOLD
+        assert result.weak and result.standout is not None and result.threshold is not None
+        assert result.standout < result.threshold
 
 
 @pytest.mark.parametrize(
@@ -211,7 +210,7 @@ def test_nonsense_is_weak(searcher: Searcher, query: str) -> None:
 )
 def test_real_questions_are_not_weak(searcher: Searcher, query: str) -> None:
     result = searcher.search(SearchRequest(query, limit=5))
-    assert not result.weak and result.standout is not None
-    assert result.standout > STANDOUT_THRESHOLD
+    assert not result.weak and result.standout is not None and result.threshold is not None
+    assert result.standout > result.threshold
     lexical = searcher.search(SearchRequest(query, mode=Mode.lexical, limit=5))
     assert lexical.standout is None and not lexical.weak  # no meaning leg to judge by
