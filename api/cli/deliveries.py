@@ -42,8 +42,4 @@ def deliver_after(subscriptions: Subscriptions | None) -> None:
 def deliver(subscriptions: Subscriptions, config: DeliveryConfig) -> Round:
     from papersift.api.delivery.courier import Courier
 
-    courier = Courier(subscriptions, config)
-    try:
-        return courier.deliver_due()
-    finally:
-        courier.close()
+    return Courier(subscriptions, config).deliver_due()

@@ -49,9 +49,6 @@ class Courier:
         self.store = subscriptions.store
         self.config = config
 
-    def close(self) -> None:
-        """Nothing is held between rounds (each round has its own connections)."""
-
     def deliver_due(self) -> Round:
         """Try the deliveries that are due now and that no other process is sending (at most
         ROUND_SIZE: the rest wait for the next round)."""

@@ -43,7 +43,6 @@ class DeliveryWorker:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=30)
-        self.courier.close()
 
     def _changed(self, change: Change, snapshot: Snapshot | None) -> None:
         self._wake.set()

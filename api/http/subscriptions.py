@@ -29,6 +29,7 @@ from papersift.search.subscriptions.service import Subscriptions
 
 ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422, 503)}
 SubscriptionId = Annotated[str, PathParam(alias="id", max_length=100)]
+PageOffset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 class SubscriptionNotFoundError(Exception):
@@ -45,6 +46,7 @@ def build_subscription_router(settings: Settings) -> APIRouter:
         return _subscriptions(engine)
 
     SubscriptionsDep = Annotated[Subscriptions, Depends(subscriptions_of)]
+    PageLimit = Annotated[int, Query(ge=1, le=settings.max_limit)]
 
     def out(request: Request, subscriptions: Subscriptions, found: Subscription) -> SubscriptionOut:
         store = subscriptions.store
@@ -74,8 +76,8 @@ def build_subscription_router(settings: Settings) -> APIRouter:
     def list_all(
         request: Request,
         subscriptions: SubscriptionsDep,
-        limit: Annotated[int, Query(ge=1, le=settings.max_limit)] = 20,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        limit: PageLimit = 20,
+        offset: PageOffset = 0,
     ) -> SubscriptionList:
         """The subscriptions, oldest first, a page at a time."""
         store = subscriptions.store
@@ -105,8 +107,8 @@ def build_subscription_router(settings: Settings) -> APIRouter:
     def matches(
         subscriptions: SubscriptionsDep,
         subscription_id: SubscriptionId,
-        limit: Annotated[int, Query(ge=1, le=settings.max_limit)] = 20,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        limit: PageLimit = 20,
+        offset: PageOffset = 0,
     ) -> MatchesOut:
         """Its matches, newest first (the first issue's too)."""
         found = _one(subscriptions, subscription_id)
